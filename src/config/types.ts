@@ -1,0 +1,67 @@
+// The validated shape of phabwatch.yaml. Loading and validation live in load.ts; everything
+// downstream receives this (durations already in milliseconds, paths already absolute).
+
+export type SourceType = 'phabricator-access' | 'phabricator-ssh' | 'phd-daemon' | 'nginx' | 'apache';
+
+export const SOURCE_TYPES: readonly SourceType[] = [
+  'phabricator-access', 'phabricator-ssh', 'phd-daemon', 'nginx', 'apache',
+];
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface SourceConfig {
+  name: string;
+  type: SourceType;
+  /** absolute path or glob */
+  path: string;
+  /** format string; null means the type's default (Phabricator defaults, nginx/apache `combined`) */
+  format: string | null;
+  /** where to start in a file never seen before */
+  start_at: 'beginning' | 'end';
+  /** host name recorded for lines that carry none (webserver and daemon logs) */
+  host: string | null;
+  /** zone for timestamps written without an offset (daemon log, some custom formats); defaults to `timezone` */
+  timezone: string;
+  /** how long a rotated-away file keeps being read after its last new byte */
+  rotate_wait_ms: number;
+  /** lines longer than this are cut, counted in `rejects`, and skipped */
+  max_line_bytes: number;
+  /** how often file sizes and paths are checked (fs.watch only makes it sooner) */
+  poll_interval_ms: number;
+}
+
+export interface BusinessHours {
+  days: Weekday[];
+  /** minutes after midnight, local time */
+  start_minute: number;
+  end_minute: number;
+  /** YYYY-MM-DD dates, in each identity's own zone */
+  holidays: string[];
+}
+
+export interface IdentitiesConfig {
+  /** absolute path of a token registry export (same formats as `tokens import`), or null */
+  registry: string | null;
+  bots: string[];
+  timezones: Record<string, string>;
+  cluster_networks: string[];
+}
+
+export interface StoreConfig {
+  path: string;
+  retention: {
+    events_ms: number;
+    rejects_ms: number;
+  };
+}
+
+export interface PhabwatchConfig {
+  /** absolute path of the file this came from; null for the built-in defaults */
+  file: string | null;
+  store: StoreConfig;
+  timezone: string;
+  business_hours: BusinessHours;
+  sources: SourceConfig[];
+  identities: IdentitiesConfig;
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+}
