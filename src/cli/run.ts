@@ -1,0 +1,94 @@
+// `phabwatch run`: tail every configured source, follow new lines and rotations until SIGINT/SIGTERM, then
+// finish the batch in hand, commit it, and exit cleanly.
+
+import type { PhabwatchConfig } from '../config/types.js';
+import type { Logger } from '../model/logger.js';
+import { Attribution, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
+import { Ingestor } from '../pipeline/ingestor.js';
+import { openStore, type Db } from '../store/database.js';
+import { IngestStore } from '../store/ingestStore.js';
+import { applyRetention } from '../store/retention.js';
+import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
+import { exampleNotice, resolveConfig } from './configResolver.js';
+import { createLogger } from './logger.js';
+
+const RETENTION_EVERY_MS = 10 * 60_000;
+const REGISTRY_CHECK_EVERY_MS = 10_000;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'tail all sources and watch them until stopped',
+  usage: `phabwatch run [--config FILE] [--store FILE]
+
+Tails every source of the config from its checkpoint (a file never seen before from its beginning, or its
+end with start_at: end), follows new lines and rotations, and stores one event per line. SIGINT or SIGTERM
+finishes the current batch and exits. Without --config and without ./phabwatch.yaml, runs on the bundled
+example.
+
+  --store FILE   use this SQLite file instead of store.path`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, store: { type: 'string' } }, false);
+    if (values.help) {
+      process.stdout.write(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    const { config, isExample } = resolveConfig(values.config);
+    if (values.store) config.store.path = values.store;
+    const logger = createLogger(config.log.level);
+    if (isExample) logger.warn(exampleNotice());
+    if (config.sources.length === 0) throw new UsageError('the configuration has no sources: nothing to tail');
+    return runAgent(config, logger);
+  },
+};
+
+export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise<number> {
+  const db = openStore(config.store.path);
+  try {
+    importConfiguredRegistry(db, config, logger);
+    const store = new IngestStore(db);
+    const attribution = new Attribution(db, config.identities.bots);
+    const sources = buildSources(config, store, attribution, logger, 'follow');
+    const ingestor = new Ingestor({
+      mode: 'follow',
+      sources,
+      store,
+      logger,
+      periodic: [
+        { everyMs: RETENTION_EVERY_MS, run: () => logRetention(db, config, logger) },
+        { everyMs: REGISTRY_CHECK_EVERY_MS, run: () => attribution.reloadIfChanged() && logger.info('token registry reloaded') },
+      ],
+    });
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stop.signal.aborted) return;
+      logger.info({ signal }, 'stopping: finishing the current batch');
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      await ingestor.start();
+      logger.info(
+        { store: config.store.path, sources: config.sources.map((s) => ({ name: s.name, type: s.type, path: s.path })) },
+        'phabwatch is running',
+      );
+      const summary = await ingestor.follow(stop.signal);
+      logger.info({ lines: summary.lines, events: summary.events, rejects: summary.rejects }, 'stopped');
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await ingestor.close();
+    }
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof SetupError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+function logRetention(db: Db, config: PhabwatchConfig, logger: Logger): void {
+  const removed = applyRetention(db, config.store.retention);
+  if (removed.events + removed.rejects + removed.checkpoints > 0) logger.info({ ...removed }, 'retention: old rows removed');
+}

@@ -1,0 +1,193 @@
+// Turns the lines of one source into events and rejects: mask secrets first, then parse, then attribute.
+// Multi-line records (daemons.log stack traces) are held until their last line is known, and the file's
+// checkpoint never moves past the start of a held record, so a restart re-reads it whole.
+
+import type { EventBuilder } from '../attribution/eventBuilder.js';
+import type { SecretScrubber } from '../attribution/secretScrubber.js';
+import type { SeenToken } from '../attribution/types.js';
+import type { SourceConfig } from '../config/types.js';
+import type { Logger } from '../model/logger.js';
+import type { LineParser, ParsedRecord, RejectReason } from '../parsers/types.js';
+import type { Line, LineBatch } from '../sources/types.js';
+import type { BatchAccumulator } from './batchAccumulator.js';
+import { redactSample } from './redact.js';
+
+/** Raw text kept for a multi-line record (first line plus its continuation lines). */
+const MAX_RECORD_RAW_CHARS = 8192;
+/** A held multi-line record is emitted once its file has been quiet this long. */
+export const HELD_RECORD_IDLE_MS = 1000;
+// Control bytes other than tab: a text log line never contains them raw (every writer escapes them).
+// eslint-disable-next-line no-control-regex
+const CONTROL_BYTES = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+export interface SourceCounters {
+  lines: number;
+  events: number;
+  continuationLines: number;
+  rejects: Partial<Record<RejectReason, number>>;
+  secretsMasked: number;
+}
+
+interface HeldRecord {
+  fileId: number;
+  first: Line;
+  record: ParsedRecord;
+  tokens: SeenToken[];
+  raw: string;
+  lines: number;
+  /** offset just after the last line of the record */
+  end: number;
+  lastActivity: number;
+}
+
+export class LineProcessor {
+  readonly counters: SourceCounters = { lines: 0, events: 0, continuationLines: 0, rejects: {}, secretsMasked: 0 };
+  private readonly held = new Map<number, HeldRecord>();
+  /** per file: the end offset of the newest batch processed (what a held record's flush may commit) */
+  private readonly lastBatchEnd = new Map<number, number>();
+  private rejectLogBudget = 20;
+
+  constructor(
+    private readonly source: SourceConfig,
+    private readonly parser: LineParser,
+    private readonly scrubber: SecretScrubber,
+    private readonly builder: EventBuilder,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get multiline(): boolean {
+    return this.parser.isContinuation !== undefined;
+  }
+
+  process(batch: LineBatch, acc: BatchAccumulator): void {
+    const now = this.now();
+    acc.touch(now);
+    this.lastBatchEnd.set(batch.fileId, batch.endOffset);
+    // Lines that are complete on their own (events and rejects); multi-line records count theirs when emitted.
+    let standalone = 0;
+    for (const line of batch.lines) {
+      this.counters.lines++;
+      acc.bytes += line.length;
+      if (!this.multiline) {
+        this.processLine(batch.fileId, line, acc);
+        standalone++;
+        continue;
+      }
+      const held = this.held.get(batch.fileId);
+      if (held && !line.oversized && this.parser.isContinuation!(line.text)) {
+        this.appendContinuation(held, line, now);
+        continue;
+      }
+      if (held) {
+        this.held.delete(batch.fileId);
+        this.emitHeld(held, acc);
+      }
+      const started = this.startRecord(batch.fileId, line, acc, now);
+      if (started) this.held.set(batch.fileId, started);
+      else standalone++;
+    }
+    const held = this.held.get(batch.fileId);
+    // Never checkpoint past the start of a record that is still being assembled.
+    acc.advance(batch.fileId, held ? held.first.offset : batch.endOffset, standalone);
+    acc.lines += batch.lines.length;
+  }
+
+  /** Emits held records whose file has been quiet for HELD_RECORD_IDLE_MS, or all of them when `force`. */
+  flushHeld(acc: BatchAccumulator, force: boolean): void {
+    const now = this.now();
+    for (const [fileId, held] of this.held) {
+      if (!force && now - held.lastActivity < HELD_RECORD_IDLE_MS) continue;
+      this.held.delete(fileId);
+      acc.touch(now);
+      this.emitHeld(held, acc);
+      acc.advance(fileId, Math.max(held.end, this.lastBatchEnd.get(fileId) ?? held.end), 0);
+    }
+  }
+
+  get holding(): boolean {
+    return this.held.size > 0;
+  }
+
+  private processLine(fileId: number, line: Line, acc: BatchAccumulator): void {
+    const masked = this.maskAndParse(fileId, line, acc);
+    if (!masked) return;
+    this.emit(masked.record, masked.tokens, fileId, line.offset, masked.raw, acc);
+  }
+
+  /** Masks secrets and parses; records a reject and returns null when the line cannot be an event. */
+  private maskAndParse(fileId: number, line: Line, acc: BatchAccumulator): { record: ParsedRecord; tokens: SeenToken[]; raw: string } | null {
+    if (line.oversized) {
+      this.reject(acc, fileId, line, 'oversized', `line of ${line.length} bytes is longer than max_line_bytes (${this.source.max_line_bytes}); skipped`);
+      return null;
+    }
+    const control = CONTROL_BYTES.exec(line.text);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
+      this.reject(acc, fileId, line, 'binary', `control byte 0x${code} at column ${control.index + 1}: not a text log line`);
+      return null;
+    }
+    const scrubbed = this.scrubber.scrub(line.text);
+    this.counters.secretsMasked += scrubbed.masked;
+    const result = this.parser.parse(scrubbed.line);
+    if (!result.ok) {
+      const reason: RejectReason = line.invalidUtf8 ? 'invalid_utf8' : line.unterminated ? 'truncated' : result.reason;
+      const detail = line.invalidUtf8
+        ? `bytes that are not UTF-8, and the line does not parse: ${result.detail}`
+        : line.unterminated
+          ? `the file ended in the middle of this line: ${result.detail}`
+          : result.detail;
+      this.reject(acc, fileId, line, reason, detail, scrubbed.line);
+      return null;
+    }
+    return { record: result.record, tokens: scrubbed.tokens, raw: scrubbed.line };
+  }
+
+  private emit(record: ParsedRecord, tokens: readonly SeenToken[], fileId: number, offset: number, raw: string, acc: BatchAccumulator): void {
+    const event = this.builder.build(record, tokens, { source: this.source.name, sourceHost: this.source.host, fileId, offset, raw });
+    acc.events.push(event);
+    this.counters.events++;
+    for (const t of tokens) acc.observeToken(t.tokenId, t.type, t.hint, event.ts);
+    if (event.token_id !== null && event.attribution === 'inferred') acc.observeToken(event.token_id, event.token_type, null, event.ts);
+    if (event.identity !== null) acc.observeIdentity(event.identity, event.ts);
+  }
+
+  private startRecord(fileId: number, line: Line, acc: BatchAccumulator, now: number): HeldRecord | null {
+    const parsed = this.maskAndParse(fileId, line, acc);
+    if (!parsed) return null;
+    return {
+      fileId, first: line, record: parsed.record, tokens: parsed.tokens, raw: parsed.raw, lines: 1,
+      end: line.offset + line.length, lastActivity: now,
+    };
+  }
+
+  private appendContinuation(held: HeldRecord, line: Line, now: number): void {
+    this.counters.continuationLines++;
+    held.lines++;
+    held.end = line.offset + line.length;
+    held.lastActivity = now;
+    if (held.raw.length < MAX_RECORD_RAW_CHARS) {
+      const scrubbed = this.scrubber.scrub(line.text);
+      this.counters.secretsMasked += scrubbed.masked;
+      held.raw = `${held.raw}\n${scrubbed.line}`.slice(0, MAX_RECORD_RAW_CHARS);
+    }
+  }
+
+  private emitHeld(held: HeldRecord, acc: BatchAccumulator): void {
+    this.emit(held.record, held.tokens, held.fileId, held.first.offset, held.raw, acc);
+    acc.advance(held.fileId, held.end, held.lines);
+  }
+
+  private reject(acc: BatchAccumulator, fileId: number, line: Line, reason: RejectReason, detail: string, maskedText?: string): void {
+    const sample = redactSample(this.scrubber, maskedText ?? line.text);
+    acc.rejects.push({ source: this.source.name, fileId, offset: line.offset, length: line.length, reason, detail, sample });
+    this.counters.rejects[reason] = (this.counters.rejects[reason] ?? 0) + 1;
+    if (this.rejectLogBudget > 0) {
+      this.rejectLogBudget--;
+      this.logger.warn(
+        { source: this.source.name, fileId, offset: line.offset, reason, detail, sample },
+        this.rejectLogBudget === 0 ? 'line rejected (further rejects of this source are only counted)' : 'line rejected',
+      );
+    }
+  }
+}
