@@ -181,6 +181,17 @@ function readIdentities(m: MappingReader, baseDir: string): IdentitiesConfig {
   };
 }
 
+/**
+ * Phabricator's own config shows its formats with `\t` for tab (log.access.format is a "wild" value so that
+ * `\t` works there). Copied into single-quoted or plain YAML, the two characters would stay two characters and
+ * no line would ever match, so for Phabricator formats without a real tab they are read as the tab they mean.
+ */
+function normalizeFormat(format: string | null, type: unknown): string | null {
+  if (format === null || (type !== 'phabricator-access' && type !== 'phabricator-ssh')) return format;
+  const backslashT = '\\t';
+  return format.includes(backslashT) && !format.includes('\t') ? format.replaceAll(backslashT, '\t') : format;
+}
+
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function readSources(root: MappingReader, baseDir: string, timezone: string, check: SourceCheck | undefined): SourceConfig[] {
@@ -193,7 +204,7 @@ function readSources(root: MappingReader, baseDir: string, timezone: string, che
     const name = m.requiredString('name');
     const type = m.has('type') ? m.oneOf('type', SOURCE_TYPES, null) : (m.requiredString('type'), null);
     const rawPath = m.requiredString('path');
-    const format = m.string('format', null);
+    const format = normalizeFormat(m.string('format', null), m.raw('type'));
     const startAt = m.oneOf('start_at', ['beginning', 'end'] as const, 'beginning');
     const host = m.string('host', null);
     const zone = readZone(m, 'timezone', timezone);

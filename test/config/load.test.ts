@@ -126,3 +126,11 @@ test('durations', () => {
   assert.equal(parseDuration('5 minutes').ok, false);
   assert.equal(parseDuration('').ok, false);
 });
+
+test("a Phabricator format copied with a literal \\t (single-quoted YAML) means tab", () => {
+  const text = "sources:\n  - { name: p, type: phabricator-access, path: /x, format: '[%D]\\t%p\\t%h' }\n  - { name: w, type: nginx, path: /y, format: '$remote_addr\\t$status' }\n";
+  const result = parseConfig(text, '/etc/p.yaml');
+  assert.ok(result.ok);
+  assert.equal(result.config.sources[0]!.format, '[%D]\t%p\t%h');
+  assert.equal(result.config.sources[1]!.format, '$remote_addr\\t$status', 'other formats are taken literally');
+});
