@@ -140,7 +140,7 @@ async function checkSource(source: SourceConfig, scrubber: SecretScrubber, check
   if (unreadable.length > 0) {
     checks.push({ status: 'fail', subject, message: `${unreadable.length} of ${files.length} files cannot be read`, details: [...unreadable, 'hint: run phabwatch as a user in the log files\' group, or adjust their permissions'] });
   } else {
-    checks.push({ status: 'ok', subject, message: `${files.length} file${files.length === 1 ? '' : 's'} match ${source.path}`, details: [] });
+    checks.push({ status: 'ok', subject, message: `${files.length} file${files.length === 1 ? ' matches' : 's match'} ${source.path}`, details: [] });
   }
   if (newest === null) return;
   checks.push(sampleParse(source, newest.path, newest.size, scrubber));

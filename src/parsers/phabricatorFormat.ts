@@ -80,6 +80,20 @@ function lastSeparatorIfControl(literals: readonly string[]): string | null {
   return separator;
 }
 
+/**
+ * Letters Phabricator can write as an empty string (a key that is set but empty: %I with no cluster.instance,
+ * the SSH exit code on success, an empty Referer header). Only these can vanish when the writer right-trims the
+ * line; a line that ends before any other field was cut short (a writer killed mid-line), not trimmed.
+ */
+const MAY_BE_EMPTY = new Set(['I', 'c', 'R']);
+
+function firstTrimmableField(compiled: PhabricatorFormat): number {
+  let last = compiled.letters.length - 1;
+  while (last > compiled.timestampIndex && MAY_BE_EMPTY.has(compiled.letters[last]!)) last--;
+  // The scanner's `missingTailFrom` is the first variable allowed to run to the end of the line.
+  return last;
+}
+
 /** Scan layout for a compiled format: no backtracking (values are C-escaped, separators are literal). */
 export function phabricatorScanLayout(compiled: PhabricatorFormat): ScanLayout {
   return {
@@ -89,7 +103,7 @@ export function phabricatorScanLayout(compiled: PhabricatorFormat): ScanLayout {
     headAnchor: -1,
     backslashEscapedQuotes: false,
     missingTail: 'trimmed',
-    missingTailFrom: compiled.timestampIndex + 1,
+    missingTailFrom: firstTrimmableField(compiled),
     extraTail: false,
     backtrack: false,
     lastFieldForbids: lastSeparatorIfControl(compiled.literals),

@@ -185,7 +185,7 @@ export class LineProcessor {
     if (this.rejectLogBudget > 0) {
       this.rejectLogBudget--;
       this.logger.warn(
-        { source: this.source.name, fileId, offset: line.offset, reason, detail, sample },
+        { fileId, offset: line.offset, reason, detail, sample },
         this.rejectLogBudget === 0 ? 'line rejected (further rejects of this source are only counted)' : 'line rejected',
       );
     }
