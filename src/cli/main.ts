@@ -1,6 +1,7 @@
 // phabwatch's command line: dispatches to one file per command and turns errors into clear messages and
 // exit codes (2 for usage and configuration problems, 1 when a command could not do its job).
 
+import { CommitGaveUpError } from '../pipeline/ingestor.js';
 import { StoreError } from '../store/database.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import { doctorCommand } from './doctor.js';
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`phabwatch ${command.name}: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof StoreError) {
+    if (err instanceof StoreError || err instanceof CommitGaveUpError) {
       process.stderr.write(`phabwatch ${command.name}: ${err.message}\n`);
       return EXIT.failed;
     }

@@ -107,15 +107,14 @@ async function replay(
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
     const scoped = onlySource ? { ...config, sources: config.sources.filter((s) => s.name === onlySource) } : config;
-    const sources = buildSources(scoped, store, attribution, logger, 'replay', explicit);
     const started = Date.now();
     let lines = 0;
     const ingestor: Ingestor = new Ingestor({
       mode: 'replay',
-      sources,
+      buildSources: () => buildSources(scoped, store, attribution, logger, 'replay', explicit),
       store,
       logger,
-      batchLines: 20_000,
+      batchLines: 50_000,
       onCommit: (info) => {
         lines += info.lines;
         if (!showProgress) return;
@@ -166,6 +165,8 @@ export function renderSummary(s: IngestSummary): string {
     const rejected = Object.values(c.rejects).reduce<number>((a, n) => a + (n ?? 0), 0);
     out.push(`  ${name}: ${c.lines.toLocaleString('en-US')} lines, ${c.events.toLocaleString('en-US')} events, ${rejected} rejects${c.continuationLines ? `, ${c.continuationLines} continuation lines` : ''}${c.secretsMasked ? `, ${c.secretsMasked} secrets masked` : ''}`);
   }
+  out.push(`memory    ${formatBytes(s.peakRssBytes)} peak resident`);
   if (s.commitFailures > 0) out.push(`commit failures retried: ${s.commitFailures}`);
+  if (s.lines === 0) out.push('nothing new: every file is already stored up to its end');
   return out.join('\n');
 }

@@ -47,10 +47,9 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
     importConfiguredRegistry(db, config, logger);
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
-    const sources = buildSources(config, store, attribution, logger, 'follow');
     const ingestor = new Ingestor({
       mode: 'follow',
-      sources,
+      buildSources: () => buildSources(config, store, attribution, logger, 'follow'),
       store,
       logger,
       periodic: [

@@ -1,26 +1,39 @@
-// Collects what one commit will store: events, rejects, the newest offset per file, and token/identity
-// sightings, so that the store can write them in a single transaction.
+// The batch being built: events and rejects go straight into the store's open transaction, while the newest
+// offset per file and the token/identity sightings are collected here until the batch commits.
 
 import type { PhabEvent, TokenId, TokenType } from '../model/event.js';
-import type { CommitBatch, RejectRow, SeenSpan, TokenObservation } from '../store/ingestStore.js';
+import type { BatchClose, IngestStore, RejectRow, SeenSpan, TokenObservation } from '../store/ingestStore.js';
 
 export class BatchAccumulator {
-  events: PhabEvent[] = [];
-  rejects: RejectRow[] = [];
   /** lines consumed (events, rejects and continuation lines) */
   lines = 0;
   bytes = 0;
+  events = 0;
+  rejects = 0;
   startedAt = 0;
   private offsets = new Map<number, { offset: number; lines: number }>();
   private tokens = new Map<TokenId, TokenObservation>();
   private identities = new Map<string, SeenSpan>();
 
+  constructor(private readonly store: IngestStore) {}
+
   get empty(): boolean {
-    return this.lines === 0 && this.offsets.size === 0;
+    return this.lines === 0 && this.offsets.size === 0 && this.events === 0;
   }
 
   touch(now: number): void {
     if (this.startedAt === 0) this.startedAt = now;
+  }
+
+  addEvent(event: PhabEvent): void {
+    this.store.insertEvent(event);
+    this.events++;
+    if (event.identity !== null) this.observeIdentity(event.identity, event.ts);
+  }
+
+  addReject(reject: RejectRow): void {
+    this.store.insertReject(reject);
+    this.rejects++;
   }
 
   advance(fileId: number, offset: number, lines: number): void {
@@ -44,7 +57,7 @@ export class BatchAccumulator {
     }
   }
 
-  observeIdentity(username: string, ts: number): void {
+  private observeIdentity(username: string, ts: number): void {
     const seen = this.identities.get(username);
     if (seen) {
       if (ts < seen.first) seen.first = ts;
@@ -54,21 +67,28 @@ export class BatchAccumulator {
     }
   }
 
-  toCommitBatch(): CommitBatch {
-    return {
-      events: this.events,
-      rejects: this.rejects,
+  /** Commits the batch (throws, after rolling back, if the store cannot) and starts a new one. */
+  commit(): void {
+    const close: BatchClose = {
       offsets: [...this.offsets].map(([fileId, o]) => ({ fileId, offset: o.offset, lines: o.lines })),
       tokens: this.tokens,
       identities: this.identities,
     };
+    this.store.commit(close);
+    this.reset();
   }
 
-  reset(): void {
-    this.events = [];
-    this.rejects = [];
+  /** Drops the batch: its events and rejects are rolled back; the lines will be read again. */
+  abandon(): void {
+    this.store.rollback();
+    this.reset();
+  }
+
+  private reset(): void {
     this.lines = 0;
     this.bytes = 0;
+    this.events = 0;
+    this.rejects = 0;
     this.startedAt = 0;
     this.offsets = new Map();
     this.tokens = new Map();

@@ -1,6 +1,7 @@
-// The ingestion loop: pull lines from every source's tailer, turn them into events, and commit each batch
-// (events + rejects + checkpoint offsets) in one transaction. Reading is pull-based: while a commit is
-// failing (disk full, locked database) nothing more is read, so nothing is dropped; the batch is retried.
+// The ingestion loop: pull lines from every source's tailer, turn them into events inside one open transaction,
+// and commit it with the checkpoint offsets of those bytes. Reading is pull-based, so a slow store slows reading
+// and nothing is dropped. When a commit fails (disk full, locked database) the batch is rolled back and the
+// sources are rebuilt from the committed checkpoints, exactly as after a restart, then retried with backoff.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceConfig } from '../config/types.js';
@@ -9,7 +10,7 @@ import { describeSqliteError } from '../store/database.js';
 import type { IngestStore } from '../store/ingestStore.js';
 import type { SourceTailer, TailedFileStatus } from '../sources/sourceTailer.js';
 import { BatchAccumulator } from './batchAccumulator.js';
-import type { LineProcessor, SourceCounters } from './lineProcessor.js';
+import { addCounters, emptyCounters, type LineProcessor, type SourceCounters } from './lineProcessor.js';
 
 export interface SourceRuntime {
   config: SourceConfig;
@@ -19,7 +20,8 @@ export interface SourceRuntime {
 
 export interface IngestOptions {
   mode: 'follow' | 'replay';
-  sources: SourceRuntime[];
+  /** builds the sources from the store's committed checkpoints (again after a failed commit) */
+  buildSources: () => SourceRuntime[];
   store: IngestStore;
   logger: Logger;
   /** commit once this many lines are pending */
@@ -28,11 +30,11 @@ export interface IngestOptions {
   maxBatchDelayMs?: number;
   /** bytes read from one file per pull */
   readBytes?: number;
-  /** replay: give up after a commit has failed for this long (run never gives up) */
+  /** replay: give up after commits have failed for this long (run never gives up) */
   replayCommitGiveUpMs?: number;
-  /** called after every successful commit, outside the transaction */
+  /** called after every successful commit */
   onCommit?: (info: CommitInfo) => void;
-  /** housekeeping (retention, registry reload) run between commits, at most once per `everyMs` */
+  /** housekeeping (retention, registry reload) run between batches, at most once per `everyMs` */
   periodic?: { everyMs: number; run: () => void }[];
   now?: () => number;
 }
@@ -56,10 +58,12 @@ export interface IngestSummary {
   elapsedMs: number;
   commits: number;
   commitFailures: number;
+  /** peak resident memory of the process so far */
+  peakRssBytes: number;
   perSource: Record<string, SourceCounters>;
 }
 
-/** A commit that kept failing in replay mode; nothing was lost: the checkpoints did not move. */
+/** Commits kept failing in replay mode; nothing was lost: the checkpoints did not move. */
 export class CommitGaveUpError extends Error {
   constructor(message: string, override readonly cause: unknown) {
     super(message);
@@ -68,48 +72,46 @@ export class CommitGaveUpError extends Error {
 }
 
 export class Ingestor {
-  private readonly acc = new BatchAccumulator();
+  private readonly acc: BatchAccumulator;
   private readonly batchLines: number;
   private readonly maxBatchDelayMs: number;
   private readonly readBytes: number;
   private readonly now: () => number;
   private readonly lastPoll = new Map<string, number>();
+  private readonly periodicLastRun = new Map<number, number>();
+  private readonly totals = new Map<string, SourceCounters>();
+  private sources: SourceRuntime[];
   private totalBytes = 0;
   private commits = 0;
   private commitFailures = 0;
+  private firstFailureAt = 0;
+  private retryDelayMs = 200;
 
   constructor(private readonly options: IngestOptions) {
+    this.acc = new BatchAccumulator(options.store);
     this.batchLines = options.batchLines ?? 5000;
     this.maxBatchDelayMs = options.maxBatchDelayMs ?? 50;
     this.readBytes = options.readBytes ?? 1 << 20;
     this.now = options.now ?? Date.now;
+    this.sources = options.buildSources();
+    for (const s of this.sources) this.totals.set(s.config.name, emptyCounters());
   }
 
   async start(): Promise<void> {
-    for (const s of this.options.sources) await s.tailer.start();
+    for (const s of this.sources) await s.tailer.start();
   }
 
   /** Follow the sources until `signal` aborts; the batch in hand is finished and committed before returning. */
   async follow(signal: AbortSignal): Promise<IngestSummary> {
     const started = this.now();
-    const pollFloor = Math.min(...this.options.sources.map((s) => s.config.poll_interval_ms), 1000);
+    const pollFloor = Math.min(...this.sources.map((s) => s.config.poll_interval_ms), 1000);
     while (!signal.aborted) {
       await this.pollDue();
-      this.runPeriodic();
+      if (this.acc.empty) this.runPeriodic();
       const readAny = await this.readRound();
-      for (const s of this.options.sources) s.processor.flushHeld(this.acc, false);
+      for (const s of this.sources) s.processor.flushHeld(this.acc, false);
       if (this.commitDue(readAny)) await this.commitPending(signal);
-      if (!readAny && !signal.aborted) {
-        const wake = new AbortController();
-        const onAbort = (): void => wake.abort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        await Promise.race([
-          ...this.options.sources.map((s) => s.tailer.waitForChange(pollFloor)),
-          sleep(pollFloor, undefined, { signal: wake.signal }).catch(() => undefined),
-        ]);
-        signal.removeEventListener('abort', onAbort);
-        wake.abort();
-      }
+      if (!readAny && !signal.aborted) await this.waitForInput(signal, pollFloor);
     }
     if (!this.acc.empty) await this.commitPending(signal);
     return this.summary(started);
@@ -122,23 +124,41 @@ export class Ingestor {
       if (signal?.aborted) break;
       const readAny = await this.readRound();
       if (this.acc.lines >= this.batchLines) await this.commitPending(signal);
-      if (!readAny && this.options.sources.every((s) => s.tailer.finished)) break;
+      if (!readAny && this.sources.every((s) => s.tailer.finished)) {
+        for (const s of this.sources) s.processor.flushHeld(this.acc, true);
+        if (this.acc.empty) break;
+        await this.commitPending(signal);
+        continue;
+      }
       if (!readAny) await sleep(5);
     }
-    for (const s of this.options.sources) s.processor.flushHeld(this.acc, true);
     if (!this.acc.empty) await this.commitPending(signal);
     return this.summary(started);
   }
 
   status(): { source: string; files: TailedFileStatus[] }[] {
-    return this.options.sources.map((s) => ({ source: s.config.name, files: s.tailer.status() }));
+    return this.sources.map((s) => ({ source: s.config.name, files: s.tailer.status() }));
   }
 
   async close(): Promise<void> {
-    for (const s of this.options.sources) await s.tailer.close();
+    if (this.options.store.batchOpen) this.acc.abandon();
+    for (const s of this.sources) await s.tailer.close();
   }
 
-  private readonly periodicLastRun = new Map<number, number>();
+  private async waitForInput(signal: AbortSignal, ms: number): Promise<void> {
+    const wake = new AbortController();
+    const onAbort = (): void => wake.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([
+        ...this.sources.map((s) => s.tailer.waitForChange(ms)),
+        sleep(ms, undefined, { signal: wake.signal }).catch(() => undefined),
+      ]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      wake.abort();
+    }
+  }
 
   private runPeriodic(): void {
     const now = this.now();
@@ -160,7 +180,7 @@ export class Ingestor {
 
   private async pollDue(): Promise<void> {
     const now = this.now();
-    for (const s of this.options.sources) {
+    for (const s of this.sources) {
       const last = this.lastPoll.get(s.config.name) ?? 0;
       if (now - last >= s.config.poll_interval_ms) {
         this.lastPoll.set(s.config.name, now);
@@ -169,14 +189,19 @@ export class Ingestor {
     }
   }
 
-  /** One pull from each source; commits in between when the batch is full. */
+  /** One pull from each source; stops early when the batch is full. A store error surfaces at commit. */
   private async readRound(): Promise<boolean> {
     let readAny = false;
-    for (const s of this.options.sources) {
+    for (const s of this.sources) {
       const batch = await s.tailer.read(this.readBytes);
       if (!batch) continue;
       readAny = true;
-      s.processor.process(batch, this.acc);
+      try {
+        s.processor.process(batch, this.acc);
+      } catch (err) {
+        await this.recover(err, undefined);
+        return true;
+      }
       if (this.acc.lines >= this.batchLines) return true;
     }
     return readAny;
@@ -190,43 +215,48 @@ export class Ingestor {
   }
 
   private async commitPending(signal: AbortSignal | undefined): Promise<void> {
-    let delay = 200;
-    let firstFailure = 0;
-    for (;;) {
-      const begin = this.now();
-      try {
-        const batch = this.acc.toCommitBatch();
-        this.options.store.commitBatch(batch);
-        const info: CommitInfo = {
-          events: batch.events.length, rejects: batch.rejects.length, lines: this.acc.lines, bytes: this.acc.bytes,
-          commitMs: this.now() - begin, batchAgeMs: this.now() - this.acc.startedAt,
-        };
-        this.totalBytes += this.acc.bytes;
-        this.commits++;
-        this.acc.reset();
-        this.options.onCommit?.(info);
-        return;
-      } catch (err) {
-        this.commitFailures++;
-        if (firstFailure === 0) firstFailure = begin;
-        const why = describeSqliteError(err);
-        this.options.logger.error(
-          { err: why, pendingLines: this.acc.lines, retryInMs: delay },
-          'cannot store a batch; reading is paused and the batch will be retried (nothing is lost: checkpoints did not move)',
-        );
-        const giveUp = this.options.replayCommitGiveUpMs ?? 30_000;
-        if (this.options.mode === 'replay' && this.now() - firstFailure >= giveUp) {
-          throw new CommitGaveUpError(`cannot store events: ${why}`, err);
-        }
-        if (signal?.aborted && this.options.mode === 'follow') {
-          // Stopping: leave the batch uncommitted; its lines are read again on the next start.
-          this.acc.reset();
-          return;
-        }
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
+    const begin = this.now();
+    const info = { events: this.acc.events, rejects: this.acc.rejects, lines: this.acc.lines, bytes: this.acc.bytes, batchAgeMs: begin - this.acc.startedAt };
+    try {
+      this.acc.commit();
+    } catch (err) {
+      await this.recover(err, signal);
+      return;
     }
+    for (const s of this.sources) addCounters(this.totals.get(s.config.name)!, s.processor.takeCounters());
+    this.totalBytes += info.bytes;
+    this.commits++;
+    this.firstFailureAt = 0;
+    this.retryDelayMs = 200;
+    this.options.onCommit?.({ ...info, commitMs: this.now() - begin });
+  }
+
+  /**
+   * A batch could not be stored. Roll it back, then start again from the committed checkpoints, as after a
+   * restart: the same lines are read again, so nothing is lost and nothing is stored twice.
+   */
+  private async recover(err: unknown, signal: AbortSignal | undefined): Promise<void> {
+    this.commitFailures++;
+    const at = this.now();
+    if (this.firstFailureAt === 0) this.firstFailureAt = at;
+    const why = describeSqliteError(err);
+    this.options.logger.error(
+      { err: why, retryInMs: this.retryDelayMs },
+      'cannot store a batch; it was rolled back and will be read again (nothing is lost: checkpoints did not move)',
+    );
+    if (this.options.store.batchOpen) this.acc.abandon();
+    else this.options.store.rollback();
+    for (const s of this.sources) await s.tailer.close();
+    const giveUp = this.options.replayCommitGiveUpMs ?? 30_000;
+    if (this.options.mode === 'replay' && at - this.firstFailureAt >= giveUp) {
+      throw new CommitGaveUpError(`cannot store events: ${why}`, err);
+    }
+    if (!signal?.aborted) {
+      await sleep(this.retryDelayMs);
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, 10_000);
+    }
+    this.sources = this.options.buildSources();
+    await this.start();
   }
 
   private summary(started: number): IngestSummary {
@@ -234,16 +264,15 @@ export class Ingestor {
     const rejects: Partial<Record<string, number>> = {};
     let lines = 0;
     let events = 0;
-    for (const s of this.options.sources) {
-      const c = s.processor.counters;
-      perSource[s.config.name] = c;
+    for (const [name, c] of this.totals) {
+      perSource[name] = c;
       lines += c.lines;
       events += c.events;
       for (const [reason, n] of Object.entries(c.rejects)) rejects[reason] = (rejects[reason] ?? 0) + (n ?? 0);
     }
     return {
       lines, events, rejects, bytes: this.totalBytes, elapsedMs: this.now() - started,
-      commits: this.commits, commitFailures: this.commitFailures, perSource,
+      commits: this.commits, commitFailures: this.commitFailures, peakRssBytes: process.resourceUsage().maxRSS * 1024, perSource,
     };
   }
 }

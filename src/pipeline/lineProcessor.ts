@@ -40,8 +40,21 @@ interface HeldRecord {
   lastActivity: number;
 }
 
+export function emptyCounters(): SourceCounters {
+  return { lines: 0, events: 0, continuationLines: 0, rejects: {}, secretsMasked: 0 };
+}
+
+export function addCounters(into: SourceCounters, from: SourceCounters): void {
+  into.lines += from.lines;
+  into.events += from.events;
+  into.continuationLines += from.continuationLines;
+  into.secretsMasked += from.secretsMasked;
+  for (const [reason, n] of Object.entries(from.rejects) as [RejectReason, number][]) into.rejects[reason] = (into.rejects[reason] ?? 0) + n;
+}
+
 export class LineProcessor {
-  readonly counters: SourceCounters = { lines: 0, events: 0, continuationLines: 0, rejects: {}, secretsMasked: 0 };
+  /** counts since the last `takeCounters()`: they only become totals once their batch commits */
+  private counters: SourceCounters = emptyCounters();
   private readonly held = new Map<number, HeldRecord>();
   /** per file: the end offset of the newest batch processed (what a held record's flush may commit) */
   private readonly lastBatchEnd = new Map<number, number>();
@@ -55,6 +68,13 @@ export class LineProcessor {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The counts of the lines processed since the last call (the batch just committed). */
+  takeCounters(): SourceCounters {
+    const taken = this.counters;
+    this.counters = emptyCounters();
+    return taken;
+  }
 
   get multiline(): boolean {
     return this.parser.isContinuation !== undefined;
@@ -145,11 +165,10 @@ export class LineProcessor {
 
   private emit(record: ParsedRecord, tokens: readonly SeenToken[], fileId: number, offset: number, raw: string, acc: BatchAccumulator): void {
     const event = this.builder.build(record, tokens, { source: this.source.name, sourceHost: this.source.host, fileId, offset, raw });
-    acc.events.push(event);
+    acc.addEvent(event);
     this.counters.events++;
     for (const t of tokens) acc.observeToken(t.tokenId, t.type, t.hint, event.ts);
     if (event.token_id !== null && event.attribution === 'inferred') acc.observeToken(event.token_id, event.token_type, null, event.ts);
-    if (event.identity !== null) acc.observeIdentity(event.identity, event.ts);
   }
 
   private startRecord(fileId: number, line: Line, acc: BatchAccumulator, now: number): HeldRecord | null {
@@ -180,7 +199,7 @@ export class LineProcessor {
 
   private reject(acc: BatchAccumulator, fileId: number, line: Line, reason: RejectReason, detail: string, maskedText?: string): void {
     const sample = redactSample(this.scrubber, maskedText ?? line.text);
-    acc.rejects.push({ source: this.source.name, fileId, offset: line.offset, length: line.length, reason, detail, sample });
+    acc.addReject({ source: this.source.name, fileId, offset: line.offset, length: line.length, reason, detail, sample });
     this.counters.rejects[reason] = (this.counters.rejects[reason] ?? 0) + 1;
     if (this.rejectLogBudget > 0) {
       this.rejectLogBudget--;

@@ -10,7 +10,7 @@ import { IngestStore } from '../../src/store/ingestStore.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { importRegistry, loadRegistry } from '../../src/store/registryStore.js';
 import { applyRetention } from '../../src/store/retention.js';
-import { batchOf, makeEvent } from '../support/events.js';
+import { commitEvents, makeEvent } from '../support/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ test('every event column round-trips in place (catches column order drift)', () 
       ? (c === 'file_id' ? fileId : 1000 + i)
       : `${c}-value`;
   });
-  const ids = store.commitBatch(batchOf([distinct as unknown as ReturnType<typeof makeEvent>], [{ fileId, offset: 99, lines: 1 }]));
+  const ids = commitEvents(store, [distinct as unknown as ReturnType<typeof makeEvent>], [{ fileId, offset: 99, lines: 1 }]);
   const row = db.prepare('SELECT * FROM events WHERE id = ?').get(ids[0]) as Record<string, unknown>;
   for (const c of EVENT_COLUMNS) assert.equal(row[c], distinct[c], `column ${c}`);
   assert.equal(store.checkpoints.list('phab')[0]!.offset, 99);
@@ -54,10 +54,16 @@ test('a batch is atomic: if any part fails, no event is stored and no offset mov
   const db = openStore(freshPath());
   const store = new IngestStore(db);
   const fileId = store.checkpoints.register({ source: 'phab', path: '/x', dev: 1n, ino: 2n, fingerprint: { hash: 'ab', length: 2 }, offset: 0, compressed: false });
-  store.addParticipant(() => {
-    throw new Error('rule engine failed');
+  let rolledBack = 0;
+  store.addParticipant({
+    beforeCommit: () => {
+      throw new Error('rule engine failed');
+    },
+    onRollback: () => rolledBack++,
   });
-  assert.throws(() => store.commitBatch(batchOf([makeEvent({ file_id: fileId }), makeEvent({ file_id: fileId, offset: 10 })], [{ fileId, offset: 20, lines: 2 }])), /rule engine failed/);
+  assert.throws(() => commitEvents(store, [makeEvent({ file_id: fileId }), makeEvent({ file_id: fileId, offset: 10 })], [{ fileId, offset: 20, lines: 2 }]), /rule engine failed/);
+  assert.equal(rolledBack, 1, 'participants are told to forget the batch');
+  assert.equal(store.batchOpen, false);
   assert.equal((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0);
   assert.equal(store.checkpoints.list('phab')[0]!.offset, 0);
   db.close();
@@ -67,14 +73,8 @@ test('token and identity sightings keep the first and last event time', () => {
   const db = openStore(freshPath());
   const store = new IngestStore(db);
   const id = 'f00dfeedf00dfeed' as TokenId;
-  const batch = batchOf([]);
-  batch.tokens.set(id, { type: 'api', hint: 'api-abcd…', first: 2000, last: 3000 });
-  batch.identities.set('alice', { first: 2000, last: 3000 });
-  store.commitBatch(batch);
-  const later = batchOf([]);
-  later.tokens.set(id, { type: 'api', hint: null, first: 1000, last: 1500 });
-  later.identities.set('alice', { first: 5000, last: 6000 });
-  store.commitBatch(later);
+  commitEvents(store, [], [], { tokens: new Map([[id, { type: 'api', hint: 'api-abcd…', first: 2000, last: 3000 }]]), identities: new Map([['alice', { first: 2000, last: 3000 }]]) });
+  commitEvents(store, [], [], { tokens: new Map([[id, { type: 'api', hint: null, first: 1000, last: 1500 }]]), identities: new Map([['alice', { first: 5000, last: 6000 }]]) });
   assert.deepEqual(db.prepare('SELECT hint, first_seen, last_seen, in_registry FROM tokens').get(), { hint: 'api-abcd…', first_seen: 1000, last_seen: 3000, in_registry: 0 });
   assert.deepEqual(db.prepare('SELECT first_seen, last_seen FROM identities').get(), { first_seen: 2000, last_seen: 6000 });
   db.close();
@@ -101,7 +101,7 @@ test('retention removes events older than the newest event minus the window (eve
   const store = new IngestStore(db);
   const day = 86_400_000;
   const base = Date.UTC(2015, 4, 17); // old logs: replaying them must not delete them on arrival
-  store.commitBatch(batchOf([0, 10, 20, 29, 31, 40].map((d, i) => makeEvent({ ts: base + d * day, offset: i }))));
+  commitEvents(store, [0, 10, 20, 29, 31, 40].map((d, i) => makeEvent({ ts: base + d * day, offset: i })));
   const removed = applyRetention(db, { events_ms: 30 * day, rejects_ms: 30 * day }, Date.now());
   assert.equal(removed.events, 1, 'only the event 40 days before the newest goes');
   const left = (db.prepare('SELECT min(ts) AS ts FROM events').get() as { ts: number }).ts;
@@ -122,13 +122,13 @@ test('a long analyst read does not stop ingestion (WAL)', () => {
   const path = freshPath();
   const db = openStore(path);
   const store = new IngestStore(db);
-  store.commitBatch(batchOf(Array.from({ length: 1000 }, (_, i) => makeEvent({ offset: i }))));
+  commitEvents(store, Array.from({ length: 1000 }, (_, i) => makeEvent({ offset: i })));
   const reader = openStoreReadOnly(path);
   // An open iterator holds a read transaction (one snapshot) for as long as the analyst's query runs.
   const rows = reader.prepare('SELECT id FROM events ORDER BY id').iterate();
   const first = rows.next();
   assert.equal(first.done, false);
-  for (let i = 0; i < 20; i++) store.commitBatch(batchOf(Array.from({ length: 100 }, (_, j) => makeEvent({ offset: 10_000 + i * 100 + j }))));
+  for (let i = 0; i < 20; i++) commitEvents(store, Array.from({ length: 100 }, (_, j) => makeEvent({ offset: 10_000 + i * 100 + j })));
   let seen = 1;
   for (const _ of rows) seen++;
   assert.equal(seen, 1000, 'the reader sees its snapshot');

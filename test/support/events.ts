@@ -1,7 +1,7 @@
 // Builders for test events and batches, so each test states only the fields it cares about.
 
 import type { PhabEvent } from '../../src/model/event.js';
-import type { CommitBatch } from '../../src/store/ingestStore.js';
+import type { BatchClose, IngestStore, OffsetAdvance } from '../../src/store/ingestStore.js';
 
 export function makeEvent(overrides: Partial<PhabEvent> = {}): PhabEvent {
   return {
@@ -15,6 +15,9 @@ export function makeEvent(overrides: Partial<PhabEvent> = {}): PhabEvent {
   };
 }
 
-export function batchOf(events: PhabEvent[], offsets: CommitBatch['offsets'] = []): CommitBatch {
-  return { events, rejects: [], offsets, tokens: new Map(), identities: new Map() };
+/** Inserts the events and commits them as one batch; returns their ids. */
+export function commitEvents(store: IngestStore, events: PhabEvent[], offsets: OffsetAdvance[] = [], close: Partial<BatchClose> = {}): number[] {
+  const ids = events.map((e) => store.insertEvent(e));
+  store.commit({ offsets, tokens: new Map(), identities: new Map(), ...close });
+  return ids;
 }

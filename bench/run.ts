@@ -1,0 +1,95 @@
+// `npm run bench`: phabwatch's throughput, memory, store size and live latency, each next to a baseline
+// measured in the same run (this machine is shared and noisy: runs are repeated and medians reported).
+//
+//   npm run bench                 everything
+//   npm run bench -- --runs 1     one run per measurement (quicker, noisier)
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bareInsert, buildRows, readAndSplit } from './baselines.js';
+import { ensureDataset } from './dataset.js';
+import { liveLatency, replayOnce, type ReplayResult } from './phabwatchRuns.js';
+import { fmt, median, percentile } from './stats.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, out: { type: 'string', default: 'bench/out' } } });
+const RUNS = Math.max(1, Number(values.runs));
+const OUT = resolve(values.out!);
+mkdirSync(OUT, { recursive: true });
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+interface Row {
+  measure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+}
+const rows: Row[] = [];
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, runs: RUNS,
+  loadAverageAtStart: loadavg(),
+};
+
+const dataset = ensureDataset(OUT, log);
+
+async function throughputSection(name: string, file: string, type: string): Promise<void> {
+  log(`\n== ${name}: baseline read + split (${RUNS} runs)`);
+  const splits = [];
+  for (let i = 0; i < RUNS; i++) splits.push(await readAndSplit(file));
+  const splitRate = median(splits.map((s) => s.lines / (s.ms / 1000)));
+  const lines = splits[0]!.lines;
+  const bytes = splits[0]!.bytes;
+
+  log(`== ${name}: baseline bare insert of 1,000,000 ready rows (${RUNS} runs)`);
+  let ready: Awaited<ReturnType<typeof buildRows>> | null = await buildRows(file, type as 'phabricator-access', 1_000_000);
+  const inserts = [];
+  for (let i = 0; i < RUNS; i++) inserts.push(bareInsert(ready, join(OUT, 'bare.db')));
+  ready = null; // let the rows go before phabwatch runs
+  const insertRate = median(inserts.map((s) => s.lines / (s.ms / 1000)));
+
+  log(`== ${name}: phabwatch replay (${RUNS} runs)`);
+  const replays: ReplayResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = replayOnce(file, type, join(OUT, 'replay.db'), OUT);
+    log(`   run ${i + 1}: ${fmt(r.summary.lines / (r.summary.elapsedMs / 1000))} lines/s, peak RSS ${fmt(r.summary.peakRssBytes / 2 ** 20)} MiB`);
+    replays.push(r);
+  }
+  const replayRate = median(replays.map((r) => r.summary.lines / (r.summary.elapsedMs / 1000)));
+  const replayMBps = median(replays.map((r) => r.summary.bytes / 2 ** 20 / (r.summary.elapsedMs / 1000)));
+  const rss = Math.max(...replays.map((r) => r.summary.peakRssBytes));
+  const perEvent = median(replays.map((r) => r.storeBytes / r.events));
+  const rejected = replays[0]!.summary.lines - replays[0]!.events;
+
+  rows.push(
+    { measure: `${name}: replay lines/s`, value: fmt(replayRate), baseline: `read+split ${fmt(splitRate)}`, ratio: `${fmt((replayRate / splitRate) * 100, 1)}%` },
+    { measure: `${name}: replay MB/s`, value: fmt(replayMBps, 1), baseline: '', ratio: '' },
+    { measure: `${name}: replay vs bare insert`, value: fmt(replayRate), baseline: `bare insert ${fmt(insertRate)} rows/s`, ratio: `${fmt((replayRate / insertRate) * 100, 1)}%` },
+    { measure: `${name}: peak RSS (max of runs)`, value: `${fmt(rss / 2 ** 20)} MiB`, baseline: '', ratio: '' },
+    { measure: `${name}: bytes stored per event`, value: fmt(perEvent), baseline: `raw line ${fmt(bytes / lines)}`, ratio: `${fmt(perEvent / (bytes / lines), 2)}x` },
+  );
+  results[name] = {
+    lines, bytes, rejected, replayLinesPerSecond: replayRate, replayMBps, readSplitLinesPerSecond: splitRate,
+    bareInsertRowsPerSecond: insertRate, peakRssBytes: rss, bytesPerEvent: perEvent,
+    replayRuns: replays.map((r) => ({ elapsedMs: r.summary.elapsedMs, peakRssBytes: r.summary.peakRssBytes })),
+  };
+}
+
+await throughputSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
+await throughputSection('nginx', dataset.nginx, 'nginx');
+
+log('\n== live tailing latency: 20,000 lines at 2,000 lines/s');
+const live = await liveLatency(OUT, 20_000, 2000);
+const p50 = percentile(live.samples, 50);
+const p99 = percentile(live.samples, 99);
+rows.push({ measure: 'live latency p50 / p99 / max', value: `${fmt(p50, 1)} / ${fmt(p99, 1)} / ${fmt(Math.max(...live.samples), 1)} ms`, baseline: 'target p99 < 250 ms', ratio: '' });
+results.liveLatency = { lines: live.lines, p50, p90: percentile(live.samples, 90), p99, max: Math.max(...live.samples) };
+results.loadAverageAtEnd = loadavg();
+
+const widths = [44, 26, 34, 8];
+const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join(' ').trimEnd();
+process.stdout.write(`\n${line(['measure', 'phabwatch', 'baseline (same run)', 'ratio'])}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+for (const r of rows) process.stdout.write(`${line([r.measure, r.value, r.baseline, r.ratio])}\n`);
+const file = join(OUT, 'results.json');
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\n(${RUNS} run${RUNS === 1 ? '' : 's'} per measure, medians; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; details in ${file})\n`);
