@@ -54,7 +54,13 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
       logger,
       periodic: [
         { everyMs: RETENTION_EVERY_MS, run: () => logRetention(db, config, logger) },
-        { everyMs: REGISTRY_CHECK_EVERY_MS, run: () => attribution.reloadIfChanged() && logger.info('token registry reloaded') },
+        {
+          everyMs: REGISTRY_CHECK_EVERY_MS,
+          run: () => {
+            importConfiguredRegistry(db, config, logger);
+            if (attribution.reloadIfChanged()) logger.info('token registry reloaded');
+          },
+        },
       ],
     });
     const stop = new AbortController();
