@@ -23,10 +23,7 @@ function clfTime(line: string): number {
 }
 
 test('replay of a real weekly-rotated access log set reads every generation, oldest first', async (t) => {
-  if (!existsSync(resolve(DATA, 'access_log'))) {
-    t.skip(`shared data not found at ${DATA}`);
-    return;
-  }
+  assert.ok(existsSync(resolve(DATA, 'access_log')), `${DATA} is missing: clone the repository with ../shared beside it`);
   const registry = new MemoryCheckpointRegistry();
   const tailer = new SourceTailer({
     source: sourceConfig(resolve(DATA, 'access_log')),
