@@ -4,13 +4,15 @@
 import { CommitGaveUpError } from '../pipeline/ingestor.js';
 import { StoreError } from '../store/database.js';
 import { EXIT, UsageError, type Command } from './command.js';
+import { alertsCommand } from './alerts.js';
 import { doctorCommand } from './doctor.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
+import { rulesCommand } from './rules.js';
 import { runCommand } from './run.js';
 import { tokensCommand } from './tokens.js';
 
-const COMMANDS: readonly Command[] = [runCommand, replayCommand, queryCommand, tokensCommand, doctorCommand];
+const COMMANDS: readonly Command[] = [runCommand, replayCommand, queryCommand, alertsCommand, rulesCommand, tokensCommand, doctorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

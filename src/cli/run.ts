@@ -3,7 +3,8 @@
 
 import type { PhabwatchConfig } from '../config/types.js';
 import type { Logger } from '../model/logger.js';
-import { Attribution, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
+import { Attribution, buildRuleEngine, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
+import type { RuleEngine } from '../rules/engine.js';
 import { Ingestor } from '../pipeline/ingestor.js';
 import { openStore, type Db } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
@@ -11,9 +12,11 @@ import { applyRetention } from '../store/retention.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { exampleNotice, resolveConfig } from './configResolver.js';
 import { createLogger } from './logger.js';
+import { SHIPPED_RULES_DIR } from './rules.js';
 
 const RETENTION_EVERY_MS = 10 * 60_000;
 const REGISTRY_CHECK_EVERY_MS = 10_000;
+const WALL_CLOCK_EVERY_MS = 1000;
 
 export const runCommand: Command = {
   name: 'run',
@@ -47,13 +50,16 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
     importConfiguredRegistry(db, config, logger);
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
+    const engine = buildRuleEngine(db, store, config, attribution, SHIPPED_RULES_DIR, logger);
     const ingestor = new Ingestor({
       mode: 'follow',
+      onSourceProgress: (source, behind) => engine.setSourceBehind(source, behind),
       buildSources: () => buildSources(config, store, attribution, logger, 'follow'),
       store,
       logger,
       periodic: [
         { everyMs: RETENTION_EVERY_MS, run: () => logRetention(db, config, logger) },
+        { everyMs: WALL_CLOCK_EVERY_MS, run: () => followWallClock(store, engine) },
         {
           everyMs: REGISTRY_CHECK_EVERY_MS,
           run: () => {
@@ -91,6 +97,15 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
   } finally {
     db.close();
   }
+}
+
+/** With live logs and no traffic, let the rule engine's clock follow the wall clock (in its own small batch). */
+function followWallClock(store: IngestStore, engine: RuleEngine): void {
+  const target = engine.wallClockTarget();
+  if (target === null) return;
+  store.begin();
+  engine.advanceTo(target);
+  store.commit({ offsets: [], tokens: new Map(), identities: new Map() });
 }
 
 function logRetention(db: Db, config: PhabwatchConfig, logger: Logger): void {

@@ -12,6 +12,7 @@ import {
   type BusinessHours,
   type IdentitiesConfig,
   type PhabwatchConfig,
+  type RulesConfig,
   type SourceConfig,
   type StoreConfig,
   type Weekday,
@@ -56,6 +57,7 @@ export function parseConfig(text: string, file: string | null, checks: { source?
   const businessHours = readBusinessHours(root.mapping('business_hours'));
   const identities = readIdentities(root.mapping('identities'), baseDir);
   const sources = readSources(root, baseDir, timezone, checks.source);
+  const rules = readRules(root.mapping('rules'), baseDir);
   const log = root.mapping('log');
   const level = log.oneOf('level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info');
   log.done();
@@ -63,7 +65,7 @@ export function parseConfig(text: string, file: string | null, checks: { source?
   if (!issues.ok) return { ok: false, issues: issues.issues };
   return {
     ok: true,
-    config: { file, store, timezone, business_hours: businessHours, sources, identities, log: { level } },
+    config: { file, store, timezone, business_hours: businessHours, sources, identities, rules, log: { level } },
   };
 }
 
@@ -178,6 +180,30 @@ function readIdentities(m: MappingReader, baseDir: string): IdentitiesConfig {
     bots,
     timezones,
     cluster_networks: networks,
+  };
+}
+
+const RULE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Rule ids name files and alert labels: lowercase letters, digits, `-` and `_`, at most 64 characters. */
+export function isRuleId(text: string): boolean {
+  return RULE_ID.test(text);
+}
+
+function readRules(m: MappingReader, baseDir: string): RulesConfig {
+  const dir = m.string('dir', null);
+  const disabled = m.stringList('disabled');
+  disabled.forEach((id, i) => {
+    if (!isRuleId(id)) m.issues.add([...m.at('disabled'), i], `"${id}" is not a rule id (lowercase letters, digits, - and _)`);
+  });
+  // Lateness bounds how long windows stay open for stragglers; a day is already far past any sane buffering.
+  const allowedLateness = m.duration('allowed_lateness', 2 * 60_000, 0);
+  if (allowedLateness > DAY) m.issues.add(m.at('allowed_lateness'), 'must be at most 1d');
+  m.done();
+  return {
+    dir: dir === null || dir.trim() === '' ? null : resolvePath(dir, baseDir),
+    disabled: [...new Set(disabled)],
+    allowed_lateness_ms: allowedLateness,
   };
 }
 

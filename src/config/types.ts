@@ -55,6 +55,15 @@ export interface StoreConfig {
   };
 }
 
+export interface RulesConfig {
+  /** absolute path of the user's rule folder (its rules replace shipped ones with the same id), or null */
+  dir: string | null;
+  /** rule ids switched off (shipped or the user's) */
+  disabled: string[];
+  /** how far behind the newest event time an event may arrive and still be on time */
+  allowed_lateness_ms: number;
+}
+
 export interface PhabwatchConfig {
   /** absolute path of the file this came from; null for the built-in defaults */
   file: string | null;
@@ -63,5 +72,6 @@ export interface PhabwatchConfig {
   business_hours: BusinessHours;
   sources: SourceConfig[];
   identities: IdentitiesConfig;
+  rules: RulesConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }

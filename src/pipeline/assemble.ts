@@ -15,6 +15,12 @@ import { SourceTailer } from '../sources/sourceTailer.js';
 import { readHmacKey, readMeta, writeMeta, type Db } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
 import { importRegistry, loadRegistry, registryVersion, type ImportSummary } from '../store/registryStore.js';
+import { NetworkSet } from '../attribution/networks.js';
+import { formatIssue } from '../config/validation.js';
+import { BusinessCalendar } from '../rules/calendar.js';
+import { RuleEngine } from '../rules/engine.js';
+import type { FieldContext } from '../rules/fields.js';
+import { loadRules } from '../rules/loader.js';
 import type { SourceRuntime } from './ingestor.js';
 import { LineProcessor } from './lineProcessor.js';
 
@@ -117,4 +123,36 @@ export function buildSources(
     const processor = new LineProcessor(source, parser, attribution.scrubber, attribution.builder, sourceLogger);
     return { config: source, tailer, processor };
   });
+}
+
+/** The field context rules evaluate against: source types from the config, the live registry, cluster networks. */
+export function ruleFieldContext(config: PhabwatchConfig, attribution: Attribution): FieldContext {
+  return {
+    sourceTypes: new Map(config.sources.map((s) => [s.name, s.type] as const)),
+    registry: () => attribution.registry,
+    clusterNetworks: new NetworkSet(config.identities.cluster_networks),
+  };
+}
+
+/**
+ * Loads the shipped rules (and the user's `rules.dir`, minus `rules.disabled`) and builds the engine, which takes
+ * part in every batch transaction. A rule with a problem stops the start: running with a silently missing rule
+ * is worse than not starting.
+ */
+export function buildRuleEngine(db: Db, store: IngestStore, config: PhabwatchConfig, attribution: Attribution, shippedDir: string, logger: Logger): RuleEngine {
+  const fields = ruleFieldContext(config, attribution);
+  const loaded = loadRules({ shippedDir, userDir: config.rules.dir, disabled: config.rules.disabled, fields });
+  if (loaded.issues.length > 0) {
+    throw new SetupError(`${loaded.issues.length === 1 ? 'a problem' : `${loaded.issues.length} problems`} in the rules:\n${loaded.issues.map(formatIssue).join('\n')}`);
+  }
+  const engine = new RuleEngine(db, {
+    rules: loaded.rules,
+    fields,
+    calendar: new BusinessCalendar(config.business_hours, config.timezone, config.identities.timezones),
+    allowedLatenessMs: config.rules.allowed_lateness_ms,
+    logger: logger.child({ component: 'rules' }),
+  });
+  store.addParticipant(engine);
+  logger.info({ rules: loaded.rules.length, user: loaded.rules.filter((r) => r.origin === 'user').length }, 'rules loaded');
+  return engine;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../model/logger.js';
 import { describeSqliteError } from '../store/database.js';
 import type { IngestStore } from '../store/ingestStore.js';
 import type { SourceTailer, TailedFileStatus } from '../sources/sourceTailer.js';
+import type { LineBatch } from '../sources/types.js';
 import { BatchAccumulator } from './batchAccumulator.js';
 import { addCounters, emptyCounters, type LineProcessor, type SourceCounters } from './lineProcessor.js';
 
@@ -34,6 +35,12 @@ export interface IngestOptions {
   replayCommitGiveUpMs?: number;
   /** called after every successful commit */
   onCommit?: (info: CommitInfo) => void;
+  /**
+   * follow mode: told whether each source still has data waiting (`behind`) or has caught up; the rule engine's
+   * clock waits for sources that are behind, so a backlog read ahead of another does not make its events late.
+   * (Replay needs no such help: it interleaves the sources line by line in time order.)
+   */
+  onSourceProgress?: (source: string, behind: boolean) => void;
   /** housekeeping (retention, registry reload) run between batches, at most once per `everyMs` */
   periodic?: { everyMs: number; run: () => void }[];
   now?: () => number;
@@ -86,6 +93,8 @@ export class Ingestor {
   private commitFailures = 0;
   private firstFailureAt = 0;
   private retryDelayMs = 200;
+  /** replay: the batch each source is in the middle of, and the next line to process */
+  private readonly pending = new Map<SourceRuntime, { batch: LineBatch; next: number }>();
 
   constructor(private readonly options: IngestOptions) {
     this.acc = new BatchAccumulator(options.store);
@@ -122,9 +131,9 @@ export class Ingestor {
     const started = this.now();
     for (;;) {
       if (signal?.aborted) break;
-      const readAny = await this.readRound();
+      const readAny = await this.readInTimeOrder();
       if (this.acc.lines >= this.batchLines) await this.commitPending(signal);
-      if (!readAny && this.sources.every((s) => s.tailer.finished)) {
+      if (!readAny && this.pending.size === 0 && this.sources.every((s) => s.tailer.finished)) {
         for (const s of this.sources) s.processor.flushHeld(this.acc, true);
         if (this.acc.empty) break;
         await this.commitPending(signal);
@@ -189,11 +198,61 @@ export class Ingestor {
     }
   }
 
+  /**
+   * Replay: processes the sources' lines in event-time order, line by line, as they would have arrived live: the
+   * source whose next line is oldest goes first, up to the time of the next line of any other source. A busy
+   * access log and a quiet daemon log are thus interleaved exactly, and the rule engine sees time move forward.
+   * Returns false when no source had anything left to read.
+   */
+  private async readInTimeOrder(): Promise<boolean> {
+    let candidates = 0;
+    let first: { s: SourceRuntime; at: number } | null = null;
+    let second = Infinity;
+    for (const s of this.sources) {
+      let pending = this.pending.get(s);
+      if (!pending) {
+        if (s.tailer.finished) continue;
+        const batch = await s.tailer.read(this.readBytes);
+        if (!batch) continue;
+        pending = { batch, next: 0 };
+        this.pending.set(s, pending);
+      }
+      candidates++;
+      // Take leading stack-trace lines and complete a multi-line record whose end is now known.
+      pending.next = s.processor.processUntil(pending.batch, pending.next, -Infinity, this.acc);
+      if (pending.next >= pending.batch.lines.length) {
+        this.pending.delete(s);
+        continue;
+      }
+      const at = s.processor.timeAt(pending.batch, pending.next);
+      if (first === null || at < first.at) {
+        if (first !== null) second = Math.min(second, first.at);
+        first = { s, at };
+      } else {
+        second = Math.min(second, at);
+      }
+    }
+    if (first === null) return false;
+    const pending = this.pending.get(first.s)!;
+    // With one source there is nothing to interleave: take the whole batch.
+    const horizon = candidates === 1 ? Infinity : second;
+    try {
+      pending.next = first.s.processor.processUntil(pending.batch, pending.next, Math.max(horizon, first.at), this.acc);
+    } catch (err) {
+      this.pending.clear();
+      await this.recover(err, undefined);
+      return true;
+    }
+    if (pending.next >= pending.batch.lines.length) this.pending.delete(first.s);
+    return true;
+  }
+
   /** One pull from each source; stops early when the batch is full. A store error surfaces at commit. */
   private async readRound(): Promise<boolean> {
     let readAny = false;
     for (const s of this.sources) {
       const batch = await s.tailer.read(this.readBytes);
+      this.options.onSourceProgress?.(s.config.name, batch !== null);
       if (!batch) continue;
       readAny = true;
       try {

@@ -28,6 +28,13 @@ export interface SourceCounters {
   secretsMasked: number;
 }
 
+type Prepared =
+  | { kind: 'record'; record: ParsedRecord; tokens: SeenToken[]; raw: string }
+  | { kind: 'reject'; reason: RejectReason; detail: string; sampleText: string | null }
+  | { kind: 'continuation' };
+
+const CONTINUATION: Prepared = { kind: 'continuation' };
+
 interface HeldRecord {
   fileId: number;
   first: Line;
@@ -55,10 +62,13 @@ export function addCounters(into: SourceCounters, from: SourceCounters): void {
 export class LineProcessor {
   /** counts since the last `takeCounters()`: they only become totals once their batch commits */
   private counters: SourceCounters = emptyCounters();
+  /** newest event time this source has produced (replay reads the source that is furthest behind first) */
+  lastEventTs = -Infinity;
   private readonly held = new Map<number, HeldRecord>();
   /** per file: the end offset of the newest batch processed (what a held record's flush may commit) */
   private readonly lastBatchEnd = new Map<number, number>();
   private rejectLogBudget = 20;
+  private cache: { line: Line; prepared: Prepared } | null = null;
 
   constructor(
     private readonly source: SourceConfig,
@@ -81,36 +91,75 @@ export class LineProcessor {
   }
 
   process(batch: LineBatch, acc: BatchAccumulator): void {
+    this.processUntil(batch, 0, Infinity, acc);
+  }
+
+  /**
+   * The event time of the line at `index` of `batch` (masking and parsing it once; `processUntil` reuses the
+   * result), or -Infinity when the line has no time of its own (a continuation, a line that will be rejected).
+   */
+  timeAt(batch: LineBatch, index: number): number {
+    const prepared = this.prepared(batch, index);
+    return prepared.kind === 'record' ? prepared.record.ts : -Infinity;
+  }
+
+  /**
+   * Processes the lines of `batch` from `from` on, stopping before the first whose event time is after `horizon`;
+   * returns the index of the first line not processed (batch.lines.length when all were). Replay uses it to
+   * interleave several sources line by line in time order.
+   */
+  processUntil(batch: LineBatch, from: number, horizon: number, acc: BatchAccumulator): number {
     const now = this.now();
     acc.touch(now);
-    this.lastBatchEnd.set(batch.fileId, batch.endOffset);
     // Lines that are complete on their own (events and rejects); multi-line records count theirs when emitted.
     let standalone = 0;
-    for (const line of batch.lines) {
+    let index = from;
+    for (; index < batch.lines.length; index++) {
+      const prepared = this.prepared(batch, index);
+      if (prepared.kind === 'record' && prepared.record.ts > horizon) {
+        // The next line starts a new record, so a record being assembled is complete: emit it now, at its own
+        // time, rather than when the next record's time comes (hours later in a quiet daemon log).
+        const held = this.held.get(batch.fileId);
+        if (held) {
+          this.held.delete(batch.fileId);
+          this.emitHeld(held, acc);
+        }
+        break;
+      }
+      this.cache = null;
+      const line = batch.lines[index]!;
       this.counters.lines++;
+      acc.lines++;
       acc.bytes += line.length;
-      if (!this.multiline) {
-        this.processLine(batch.fileId, line, acc);
-        standalone++;
+      if (prepared.kind === 'continuation') {
+        this.appendContinuation(this.held.get(batch.fileId)!, line, now);
         continue;
       }
       const held = this.held.get(batch.fileId);
-      if (held && !line.oversized && this.parser.isContinuation!(line.text)) {
-        this.appendContinuation(held, line, now);
-        continue;
-      }
       if (held) {
         this.held.delete(batch.fileId);
         this.emitHeld(held, acc);
       }
-      const started = this.startRecord(batch.fileId, line, acc, now);
-      if (started) this.held.set(batch.fileId, started);
-      else standalone++;
+      if (prepared.kind === 'reject') {
+        this.reject(acc, batch.fileId, line, prepared.reason, prepared.detail, prepared.sampleText);
+        standalone++;
+      } else if (this.multiline) {
+        this.held.set(batch.fileId, {
+          fileId: batch.fileId, first: line, record: prepared.record, tokens: prepared.tokens, raw: prepared.raw, lines: 1,
+          end: line.offset + line.length, lastActivity: now,
+        });
+      } else {
+        this.emit(prepared.record, prepared.tokens, batch.fileId, line.offset, prepared.raw, acc);
+        standalone++;
+      }
     }
+    const done = index >= batch.lines.length;
+    if (done) this.lastBatchEnd.set(batch.fileId, batch.endOffset);
     const held = this.held.get(batch.fileId);
-    // Never checkpoint past the start of a record that is still being assembled.
-    acc.advance(batch.fileId, held ? held.first.offset : batch.endOffset, standalone);
-    acc.lines += batch.lines.length;
+    const next = done ? batch.endOffset : batch.lines[index]!.offset;
+    // Never checkpoint past the start of a record that is still being assembled, nor past an unprocessed line.
+    acc.advance(batch.fileId, held ? Math.min(held.first.offset, next) : next, standalone);
+    return index;
   }
 
   /** Emits held records whose file has been quiet for HELD_RECORD_IDLE_MS, or all of them when `force`. */
@@ -129,23 +178,26 @@ export class LineProcessor {
     return this.held.size > 0;
   }
 
-  private processLine(fileId: number, line: Line, acc: BatchAccumulator): void {
-    const masked = this.maskAndParse(fileId, line, acc);
-    if (!masked) return;
-    this.emit(masked.record, masked.tokens, fileId, line.offset, masked.raw, acc);
+  /** The masked, parsed form of a line (cached for the line `timeAt` looked at last). */
+  private prepared(batch: LineBatch, index: number): Prepared {
+    const line = batch.lines[index]!;
+    if (this.cache !== null && this.cache.line === line) return this.cache.prepared;
+    const prepared = this.prepare(batch.fileId, line);
+    this.cache = { line, prepared };
+    return prepared;
   }
 
-  /** Masks secrets and parses; records a reject and returns null when the line cannot be an event. */
-  private maskAndParse(fileId: number, line: Line, acc: BatchAccumulator): { record: ParsedRecord; tokens: SeenToken[]; raw: string } | null {
+  /** Masks secrets and parses, without recording anything yet. */
+  private prepare(fileId: number, line: Line): Prepared {
+    const held = this.held.get(fileId);
+    if (held && !line.oversized && this.parser.isContinuation!(line.text)) return CONTINUATION;
     if (line.oversized) {
-      this.reject(acc, fileId, line, 'oversized', `line of ${line.length} bytes is longer than max_line_bytes (${this.source.max_line_bytes}); skipped`);
-      return null;
+      return { kind: 'reject', reason: 'oversized', detail: `line of ${line.length} bytes is longer than max_line_bytes (${this.source.max_line_bytes}); skipped`, sampleText: null };
     }
     const control = CONTROL_BYTES.exec(line.text);
     if (control) {
       const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
-      this.reject(acc, fileId, line, 'binary', `control byte 0x${code} at column ${control.index + 1}: not a text log line`);
-      return null;
+      return { kind: 'reject', reason: 'binary', detail: `control byte 0x${code} at column ${control.index + 1}: not a text log line`, sampleText: null };
     }
     const scrubbed = this.scrubber.scrub(line.text);
     this.counters.secretsMasked += scrubbed.masked;
@@ -157,27 +209,18 @@ export class LineProcessor {
         : line.unterminated
           ? `the file ended in the middle of this line: ${result.detail}`
           : result.detail;
-      this.reject(acc, fileId, line, reason, detail, scrubbed.line);
-      return null;
+      return { kind: 'reject', reason, detail, sampleText: scrubbed.line };
     }
-    return { record: result.record, tokens: scrubbed.tokens, raw: scrubbed.line };
+    return { kind: 'record', record: result.record, tokens: scrubbed.tokens, raw: scrubbed.line };
   }
 
   private emit(record: ParsedRecord, tokens: readonly SeenToken[], fileId: number, offset: number, raw: string, acc: BatchAccumulator): void {
     const event = this.builder.build(record, tokens, { source: this.source.name, sourceHost: this.source.host, fileId, offset, raw });
     acc.addEvent(event);
     this.counters.events++;
+    if (event.ts > this.lastEventTs) this.lastEventTs = event.ts;
     for (const t of tokens) acc.observeToken(t.tokenId, t.type, t.hint, event.ts);
     if (event.token_id !== null && event.attribution === 'inferred') acc.observeToken(event.token_id, event.token_type, null, event.ts);
-  }
-
-  private startRecord(fileId: number, line: Line, acc: BatchAccumulator, now: number): HeldRecord | null {
-    const parsed = this.maskAndParse(fileId, line, acc);
-    if (!parsed) return null;
-    return {
-      fileId, first: line, record: parsed.record, tokens: parsed.tokens, raw: parsed.raw, lines: 1,
-      end: line.offset + line.length, lastActivity: now,
-    };
   }
 
   private appendContinuation(held: HeldRecord, line: Line, now: number): void {
@@ -197,7 +240,7 @@ export class LineProcessor {
     acc.advance(held.fileId, held.end, held.lines);
   }
 
-  private reject(acc: BatchAccumulator, fileId: number, line: Line, reason: RejectReason, detail: string, maskedText?: string): void {
+  private reject(acc: BatchAccumulator, fileId: number, line: Line, reason: RejectReason, detail: string, maskedText: string | null): void {
     const sample = redactSample(this.scrubber, maskedText ?? line.text);
     acc.addReject({ source: this.source.name, fileId, offset: line.offset, length: line.length, reason, detail, sample });
     this.counters.rejects[reason] = (this.counters.rejects[reason] ?? 0) + 1;

@@ -97,6 +97,11 @@ export class IngestStore {
     return this.db.inTransaction;
   }
 
+  /** Opens a batch explicitly (for work that writes no event, such as the rule engine following the clock). */
+  begin(): void {
+    if (!this.db.inTransaction) this.beginStmt.run();
+  }
+
   /** Inserts an event into the open batch (opening one if needed); returns its id. Throws on SQLite errors. */
   insertEvent(e: PhabEvent): number {
     if (!this.db.inTransaction) this.beginStmt.run();

@@ -153,6 +153,84 @@ CREATE VIEW reject_summary AS
   FROM rejects GROUP BY source, reason;
 `,
   },
+  {
+    version: 2,
+    description: 'alerts, alert evidence, notification outbox, rule engine state',
+    sql: `
+-- One row per alert: identity = rule_id + group_key (its labels). At most one open (pending/firing) per identity.
+CREATE TABLE alerts (
+  id               INTEGER PRIMARY KEY,
+  rule_id          TEXT    NOT NULL,
+  severity         TEXT    NOT NULL,
+  state            TEXT    NOT NULL CHECK (state IN ('pending', 'firing', 'resolved')),
+  group_key        TEXT    NOT NULL,   -- canonical JSON of the group values
+  labels           TEXT    NOT NULL,   -- JSON object: the group values (and the rule's labels)
+  summary          TEXT    NOT NULL,
+  annotations      TEXT    NOT NULL,   -- JSON object: summary, runbook_url, description
+  started_at       INTEGER NOT NULL,   -- event time (ms) the condition first held
+  fired_at         INTEGER,            -- event time it became firing
+  ended_at         INTEGER,            -- event time it resolved
+  last_held_at     INTEGER NOT NULL,   -- event time the condition last held
+  last_notified_at INTEGER,            -- event time of the last notification
+  value            REAL,
+  evidence         TEXT    NOT NULL,   -- JSON: window, value, bound, baseline, first/last event time, late events...
+  late_events      INTEGER NOT NULL DEFAULT 0,
+  updated_at       INTEGER NOT NULL    -- wall clock (ms)
+);
+CREATE UNIQUE INDEX alerts_open_identity ON alerts(rule_id, group_key) WHERE state != 'resolved';
+CREATE INDEX alerts_by_state ON alerts(state, started_at);
+CREATE INDEX alerts_by_rule ON alerts(rule_id, started_at);
+
+-- Evidence: sample events of an alert, with their masked raw lines (kept when events age out).
+CREATE TABLE alert_events (
+  alert_id  INTEGER NOT NULL,
+  event_id  INTEGER NOT NULL,
+  ts        INTEGER NOT NULL,
+  source    TEXT    NOT NULL,
+  file_id   INTEGER,
+  offset    INTEGER,
+  raw       TEXT    NOT NULL,
+  PRIMARY KEY (alert_id, event_id)
+) WITHOUT ROWID;
+
+-- The outbox: one row per notification to deliver (a transition, a re-notification), written in the same
+-- transaction as the transition, so a restart neither loses nor repeats one.
+CREATE TABLE alert_notifications (
+  id          INTEGER PRIMARY KEY,
+  alert_id    INTEGER NOT NULL,
+  kind        TEXT    NOT NULL CHECK (kind IN ('firing', 'resolved', 'renotify')),
+  at          INTEGER NOT NULL,        -- event time of the transition
+  created_at  INTEGER NOT NULL         -- wall clock
+);
+CREATE INDEX alert_notifications_by_alert ON alert_notifications(alert_id);
+
+-- Rule engine state: per rule and group (windows, baselines, remembered values), JSON.
+CREATE TABLE rule_state (
+  rule_id     TEXT    NOT NULL,
+  group_key   TEXT    NOT NULL,
+  state       TEXT    NOT NULL,
+  expires_at  INTEGER NOT NULL,        -- event time after which the state holds nothing (windows empty, history forgotten)
+  PRIMARY KEY (rule_id, group_key)
+) WITHOUT ROWID;
+
+CREATE TABLE engine_state (
+  key    TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE VIEW open_alerts AS
+  SELECT id, rule_id, severity, state, labels, summary,
+         strftime('%Y-%m-%dT%H:%M:%fZ', started_at / 1000.0, 'unixepoch') AS started,
+         strftime('%Y-%m-%dT%H:%M:%fZ', fired_at / 1000.0, 'unixepoch') AS fired,
+         value, late_events, evidence
+  FROM alerts WHERE state != 'resolved';
+
+CREATE VIEW alert_timeline AS
+  SELECT a.id AS alert_id, a.rule_id, a.state, a.labels, n.kind AS notification,
+         strftime('%Y-%m-%dT%H:%M:%fZ', n.at / 1000.0, 'unixepoch') AS at
+  FROM alert_notifications n JOIN alerts a ON a.id = n.alert_id;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

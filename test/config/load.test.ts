@@ -134,3 +134,21 @@ test("a Phabricator format copied with a literal \\t (single-quoted YAML) means 
   assert.equal(result.config.sources[0]!.format, '[%D]\t%p\t%h');
   assert.equal(result.config.sources[1]!.format, '$remote_addr\\t$status', 'other formats are taken literally');
 });
+
+test('rules: defaults when absent, a relative folder resolved against the config file, lateness as a duration', () => {
+  const none = parseConfig('timezone: UTC\n', '/etc/phabwatch/phabwatch.yaml');
+  assert.ok(none.ok);
+  assert.deepEqual(none.config.rules, { dir: null, disabled: [], allowed_lateness_ms: 120_000 });
+  const some = parseConfig('rules: { dir: ./my-rules, disabled: [scanner-burst, log-silence], allowed_lateness: 30s }\n', '/etc/phabwatch/phabwatch.yaml');
+  assert.ok(some.ok, some.ok ? '' : formatIssues(some.issues));
+  assert.deepEqual(some.config.rules, { dir: '/etc/phabwatch/my-rules', disabled: ['scanner-burst', 'log-silence'], allowed_lateness_ms: 30_000 });
+});
+
+test('rules: a misspelt key, a bad duration and a malformed id are each reported where they are', () => {
+  const out = problems('rules:\n  dir: ./r\n  disable: [x]\n  allowed_lateness: 2 minutes\n');
+  assert.match(out, /phabwatch\.yaml:3:3: rules\.disable: unknown key `disable`; did you mean `disabled`\?/);
+  assert.match(out, /phabwatch\.yaml:4:3: rules\.allowed_lateness: "2 minutes" is not a duration/);
+  const ids = problems('rules: { disabled: [ok-id, "Bad Id"] }\n');
+  assert.match(ids, /:1:\d+: rules\.disabled\[1\]: "Bad Id" is not a rule id/);
+  assert.match(problems('rules: { allowed_lateness: 2d }\n'), /rules\.allowed_lateness: must be at most 1d/);
+});

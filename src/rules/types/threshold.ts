@@ -1,0 +1,61 @@
+// `threshold`: the number of matching events, or of distinct values of a field, in a sliding window per group
+// reaches a bound.
+
+import { condition, type Condition, type Evaluator } from '../evaluator.js';
+import { fieldValue } from '../fields.js';
+import type { ThresholdRule } from '../model.js';
+import { emptyRing, ringAdd, ringExpiresAt, ringSum, windowStart, type BucketRing } from '../windows.js';
+
+/** Distinct values remembered per group at most; the least recently seen are dropped first. */
+export const MAX_DISTINCT_VALUES = 5000;
+
+export interface ThresholdState {
+  ring: BucketRing;
+  /** distinct value -> newest event time it was seen */
+  values: Record<string, number> | null;
+  /** newest event time seen */
+  last: number;
+}
+
+function distinctIn(values: Record<string, number>, from: number, to: number): number {
+  let n = 0;
+  for (const ts of Object.values(values)) if (ts > from && ts <= to) n++;
+  return n;
+}
+
+function prune(values: Record<string, number>, olderThan: number): void {
+  const keys = Object.keys(values);
+  for (const k of keys) if (values[k]! <= olderThan) delete values[k];
+  const left = Object.keys(values);
+  if (left.length > MAX_DISTINCT_VALUES) {
+    left.sort((a, b) => values[a]! - values[b]!);
+    for (const k of left.slice(0, left.length - MAX_DISTINCT_VALUES)) delete values[k];
+  }
+}
+
+function evaluateAt(rule: ThresholdRule, state: ThresholdState, now: number): Condition {
+  const value = state.values !== null ? distinctIn(state.values, now - rule.window_ms, now) : ringSum(state.ring, now, rule.window_ms);
+  const start = state.values !== null ? now - rule.window_ms : windowStart(now, rule.window_ms);
+  return condition(value >= rule.threshold, value, rule.threshold, start, now);
+}
+
+export const thresholdEvaluator: Evaluator<ThresholdState, ThresholdRule> = {
+  initial: (rule, at) => ({ ring: emptyRing(), values: rule.distinct === null ? null : {}, last: at }),
+  onEvent(rule, state, ev, ctx) {
+    const ts = ev.event.ts;
+    if (state.values !== null && rule.distinct !== null) {
+      const v = fieldValue(ev, rule.distinct, ctx.fields);
+      if (v !== null) {
+        const key = String(v);
+        state.values[key] = Math.max(state.values[key] ?? 0, ts);
+      }
+      prune(state.values, Math.max(ts, state.last) - rule.window_ms);
+    } else {
+      ringAdd(state.ring, ts, rule.window_ms);
+    }
+    state.last = Math.max(state.last, ts);
+    return evaluateAt(rule, state, state.last);
+  },
+  evaluate: (rule, state, now) => evaluateAt(rule, state, now),
+  expiresAt: (rule, state) => (state.values !== null ? state.last + rule.window_ms : Math.max(ringExpiresAt(state.ring, rule.window_ms), state.last + rule.window_ms)),
+};
