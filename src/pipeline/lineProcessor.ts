@@ -16,9 +16,15 @@ import { redactSample } from './redact.js';
 const MAX_RECORD_RAW_CHARS = 8192;
 /** A held multi-line record is emitted once its file has been quiet this long. */
 export const HELD_RECORD_IDLE_MS = 1000;
-// Control bytes other than tab: a text log line never contains them raw (every writer escapes them).
+// Control bytes other than tab: today's writers escape them, so raw ones usually mean a damaged file.
 // eslint-disable-next-line no-control-regex
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_BYTES_ALL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+function escapeControlBytes(text: string): string {
+  return text.replace(CONTROL_BYTES_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
 
 export interface SourceCounters {
   lines: number;
@@ -194,15 +200,16 @@ export class LineProcessor {
     if (line.oversized) {
       return { kind: 'reject', reason: 'oversized', detail: `line of ${line.length} bytes is longer than max_line_bytes (${this.source.max_line_bytes}); skipped`, sampleText: null };
     }
-    const control = CONTROL_BYTES.exec(line.text);
-    if (control) {
-      const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
-      return { kind: 'reject', reason: 'binary', detail: `control byte 0x${code} at column ${control.index + 1}: not a text log line`, sampleText: null };
-    }
     const scrubbed = this.scrubber.scrub(line.text);
     this.counters.secretsMasked += scrubbed.masked;
     const result = this.parser.parse(scrubbed.line);
+    const control = CONTROL_BYTES.exec(line.text);
     if (!result.ok) {
+      // Say why in the terms that help most: bytes that are not text first, then the parser's reason.
+      if (control) {
+        const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
+        return { kind: 'reject', reason: 'binary', detail: `control byte 0x${code} at column ${control.index + 1}, and the line does not parse: ${result.detail}`, sampleText: scrubbed.line };
+      }
       const reason: RejectReason = line.invalidUtf8 ? 'invalid_utf8' : line.unterminated ? 'truncated' : result.reason;
       const detail = line.invalidUtf8
         ? `bytes that are not UTF-8, and the line does not parse: ${result.detail}`
@@ -211,6 +218,9 @@ export class LineProcessor {
           : result.detail;
       return { kind: 'reject', reason, detail, sampleText: scrubbed.line };
     }
+    // A real request can carry raw control bytes (a worm's payload in an old Apache's log): it is an event, and
+    // its stored line shows them escaped, as nginx would have written them.
+    if (control) return { kind: 'record', record: result.record, tokens: scrubbed.tokens, raw: escapeControlBytes(scrubbed.line) };
     return { kind: 'record', record: result.record, tokens: scrubbed.tokens, raw: scrubbed.line };
   }
 

@@ -325,7 +325,7 @@ export class RuleEngine implements BatchParticipant {
       return;
     }
     if (now - alert.lastHeldAt >= rule.keep_firing_for_ms && now > holdsUntil) {
-      if (cond) alert.evidence = { ...alert.evidence, value: cond.value };
+      // The evidence keeps the last value that held, not the quiet value at resolution.
       this.alerts.resolve(alert, now);
       return;
     }
