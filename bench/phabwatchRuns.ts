@@ -21,10 +21,11 @@ function removeStore(dbPath: string): void {
 }
 
 /** `phabwatch replay --type TYPE FILE` into a fresh store; extra CLI args (e.g. --no-rules) appended. */
-export function replayOnce(file: string, type: string, dbPath: string, workDir: string, extraArgs: string[] = []): ReplayResult {
+export function replayOnce(file: string, type: string, dbPath: string, workDir: string, extraArgs: string[] = [], registry: string | null = null): ReplayResult {
   removeStore(dbPath);
   const config = join(workDir, 'bench-replay.yaml');
-  writeFileSync(config, `store: { path: ${dbPath} }\nsources: []\nlog: { level: warn }\n`);
+  const identities = registry === null ? '' : `identities: { registry: ${registry}, cluster_networks: [10.0.0.0/8] }\n`;
+  writeFileSync(config, `store: { path: ${dbPath} }\nsources: []\n${identities}timezone: America/New_York\nlog: { level: warn }\n`);
   const result = spawnSync(process.execPath, [BIN, 'replay', '--config', config, '--type', type, '--source', 'bench', '--json', '--no-progress', ...extraArgs, file], {
     encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });

@@ -48,10 +48,10 @@ async function throughputSection(name: string, file: string, type: string): Prom
   ready = null; // let the rows go before phabwatch runs
   const insertRate = median(inserts.map((s) => s.lines / (s.ms / 1000)));
 
-  log(`== ${name}: phabwatch replay (${RUNS} runs)`);
+  log(`== ${name}: phabwatch replay, --no-rules (${RUNS} runs)`);
   const replays: ReplayResult[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = replayOnce(file, type, join(OUT, 'replay.db'), OUT);
+    const r = replayOnce(file, type, join(OUT, 'replay.db'), OUT, ['--no-rules']);
     log(`   run ${i + 1}: ${fmt(r.summary.lines / (r.summary.elapsedMs / 1000))} lines/s, peak RSS ${fmt(r.summary.peakRssBytes / 2 ** 20)} MiB`);
     replays.push(r);
   }
@@ -76,7 +76,34 @@ async function throughputSection(name: string, file: string, type: string): Prom
 }
 
 await throughputSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
+await rulesSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
 await throughputSection('nginx', dataset.nginx, 'nginx');
+
+/**
+ * The shipped rule pack against --no-rules on the same file in the same run (with the 10,000-token registry, so
+ * token rules have inferred tokens to work on, and 100,000 distinct client addresses).
+ */
+async function rulesSection(name: string, file: string, type: string): Promise<void> {
+  log(`\n== ${name}: replay with the shipped rules vs --no-rules, registry of 10,000 tokens (${RUNS} runs each, alternating)`);
+  const withRules: ReplayResult[] = [];
+  const without: ReplayResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    without.push(replayOnce(file, type, join(OUT, 'rules-off.db'), OUT, ['--no-rules'], dataset.registry));
+    const r = replayOnce(file, type, join(OUT, 'rules-on.db'), OUT, [], dataset.registry);
+    log(`   run ${i + 1}: rules ${fmt(r.summary.lines / (r.summary.elapsedMs / 1000))} lines/s (RSS ${fmt(r.summary.peakRssBytes / 2 ** 20)} MiB), no rules ${fmt(without[i]!.summary.lines / (without[i]!.summary.elapsedMs / 1000))} lines/s`);
+    withRules.push(r);
+  }
+  const rate = (rs: ReplayResult[]): number => median(rs.map((r) => r.summary.lines / (r.summary.elapsedMs / 1000)));
+  const on = rate(withRules);
+  const off = rate(without);
+  const rssOn = Math.max(...withRules.map((r) => r.summary.peakRssBytes));
+  const rssOff = Math.max(...without.map((r) => r.summary.peakRssBytes));
+  rows.push(
+    { measure: `${name}: replay with the 13 shipped rules`, value: `${fmt(on)} lines/s`, baseline: `--no-rules ${fmt(off)} lines/s`, ratio: `${fmt((1 - on / off) * 100, 1)}% cost` },
+    { measure: `${name}: peak RSS with rules`, value: `${fmt(rssOn / 2 ** 20)} MiB`, baseline: `--no-rules ${fmt(rssOff / 2 ** 20)} MiB`, ratio: '' },
+  );
+  results[`${name} rules`] = { withRulesLinesPerSecond: on, noRulesLinesPerSecond: off, costShare: 1 - on / off, peakRssWithRules: rssOn, peakRssWithout: rssOff };
+}
 
 log('\n== live tailing latency: 20,000 lines at 2,000 lines/s');
 const live = await liveLatency(OUT, 20_000, 2000);

@@ -72,7 +72,8 @@ interface AlertRow {
 }
 
 export class AlertBook {
-  private readonly open = new Map<string, OpenAlert>();
+  /** rule id -> group key -> open alert */
+  private readonly open = new Map<string, Map<string, OpenAlert>>();
   private readonly dirty = new Set<OpenAlert>();
   private readonly insertAlert;
   private readonly updateAlert;
@@ -100,9 +101,10 @@ export class AlertBook {
   reload(): void {
     this.open.clear();
     this.dirty.clear();
+    this.count = 0;
     const rows = this.db.prepare("SELECT * FROM alerts WHERE state != 'resolved'").all() as AlertRow[];
     for (const r of rows) {
-      this.open.set(identity(r.rule_id, r.group_key), {
+      this.remember({
         id: r.id, ruleId: r.rule_id, severity: r.severity, groupKey: r.group_key, labels: JSON.parse(r.labels) as Record<string, string>,
         state: r.state, startedAt: r.started_at, firedAt: r.fired_at, lastHeldAt: r.last_held_at, lastNotifiedAt: r.last_notified_at,
         value: r.value, summary: r.summary, annotations: JSON.parse(r.annotations) as Record<string, string | null>,
@@ -111,18 +113,34 @@ export class AlertBook {
     }
   }
 
+  private remember(alert: OpenAlert): void {
+    let groups = this.open.get(alert.ruleId);
+    if (!groups) {
+      groups = new Map();
+      this.open.set(alert.ruleId, groups);
+    }
+    if (!groups.has(alert.groupKey)) this.count++;
+    groups.set(alert.groupKey, alert);
+  }
+
+  private forget(alert: OpenAlert): void {
+    if (this.open.get(alert.ruleId)?.delete(alert.groupKey)) this.count--;
+    this.dirty.delete(alert);
+  }
+
   get(ruleId: string, groupKey: string): OpenAlert | undefined {
-    return this.open.get(identity(ruleId, groupKey));
+    return this.open.get(ruleId)?.get(groupKey);
   }
 
   /** Open alerts, oldest first (a stable order, so every run takes the same decisions). */
   all(): OpenAlert[] {
-    return [...this.open.values()].sort((a, b) => a.id - b.id);
+    const out: OpenAlert[] = [];
+    for (const groups of this.open.values()) for (const alert of groups.values()) out.push(alert);
+    return out.sort((a, b) => a.id - b.id);
   }
 
-  get count(): number {
-    return this.open.size;
-  }
+  /** number of open alerts */
+  count = 0;
 
   create(a: NewAlert): OpenAlert {
     const firing = a.state === 'firing';
@@ -137,7 +155,7 @@ export class AlertBook {
     };
     for (const id of a.sampleEventIds) this.copySamples.run(alert.id, id);
     if (firing) this.notify(alert, 'firing', a.at);
-    this.open.set(identity(a.ruleId, a.groupKey), alert);
+    this.remember(alert);
     return alert;
   }
 
@@ -163,16 +181,14 @@ export class AlertBook {
   resolve(alert: OpenAlert, at: number): void {
     this.write(alert, at);
     this.notify(alert, 'resolved', at);
-    this.open.delete(identity(alert.ruleId, alert.groupKey));
-    this.dirty.delete(alert);
+    this.forget(alert);
   }
 
   /** A pending alert whose condition stopped before `for` passed: it never fired, so it leaves no trace. */
   drop(alert: OpenAlert): void {
     this.deleteEvidence.run(alert.id);
     this.deleteAlert.run(alert.id);
-    this.open.delete(identity(alert.ruleId, alert.groupKey));
-    this.dirty.delete(alert);
+    this.forget(alert);
   }
 
   flush(): void {
@@ -191,10 +207,6 @@ export class AlertBook {
   private notify(alert: OpenAlert, kind: NotificationKind, at: number): void {
     this.insertNotification.run(alert.id, kind, at, this.wallClock());
   }
-}
-
-function identity(ruleId: string, groupKey: string): string {
-  return `${ruleId}\u0000${groupKey}`;
 }
 
 function numeric(value: number | string | null): number | null {

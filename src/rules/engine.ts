@@ -14,9 +14,9 @@ import type { Db } from '../store/database.js';
 import type { BatchParticipant } from '../store/ingestStore.js';
 import type { BusinessCalendar } from './calendar.js';
 import type { Condition, EvaluatorContext } from './evaluator.js';
-import { fieldValue, type FieldContext } from './fields.js';
+import { fieldAccessor, type FieldAccessor, type FieldContext } from './fields.js';
 import type { FieldName, FieldValue, Rule, RuleEvent } from './model.js';
-import { RuleStateStore, type GroupRecord } from './stateStore.js';
+import { RuleStateStore, type GroupEntry, type GroupRecord } from './stateStore.js';
 import { evaluatorFor, isInstantaneous } from './types/index.js';
 
 /** How often (in event time) time-driven decisions are taken. */
@@ -58,6 +58,9 @@ export class RuleEngine implements BatchParticipant {
   private readonly rules: readonly Rule[];
   private readonly byId: Map<string, Rule>;
   private readonly absenceRules: readonly Rule[];
+  /** per rule: the accessors of its group_by fields, looked up once */
+  private readonly groupAccessors: Map<string, FieldAccessor[]>;
+  private readonly isBot = fieldAccessor('is_bot' as FieldName);
   private readonly ctx: EvaluatorContext;
   private readonly states: RuleStateStore;
   private readonly alerts: AlertBook;
@@ -71,8 +74,10 @@ export class RuleEngine implements BatchParticipant {
   private nextExpiry = -Infinity;
   private watermarks = new Map<string, number>();
   /** per absence rule: its groups (sources), always in memory since silence has no event to wake them */
-  private absenceGroups = new Map<string, Map<string, Record<string, string>>>();
+  private absenceGroups = new Map<string, Map<string, { valueKey: string; labels: Record<string, string> }>>();
   private lateEvents = 0;
+  /** open alerts whose evidence text lags their last evaluation (rebuilt before they are written) */
+  private readonly stale = new Map<OpenAlert, { rule: Rule; labels: Record<string, string>; cond: Condition; record: GroupRecord }>();
   /** sources that still have data waiting to be read: the clock does not pass their watermark */
   private readonly behind = new Set<string>();
   /** wall clock minus event time of the newest event, when events are current (live tailing) */
@@ -82,6 +87,7 @@ export class RuleEngine implements BatchParticipant {
     this.rules = [...options.rules].sort((a, b) => a.id.localeCompare(b.id));
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.absenceRules = this.rules.filter((r) => r.type === 'absence');
+    this.groupAccessors = new Map(this.rules.map((r) => [r.id, r.group_by.map((f) => fieldAccessor(f))]));
     this.ctx = { fields: options.fields, calendar: options.calendar };
     this.wallClock = options.wallClock ?? Date.now;
     this.states = new RuleStateStore(db, options.stateCacheSize);
@@ -112,23 +118,25 @@ export class RuleEngine implements BatchParticipant {
       this.watermarks.set(event.source, event.ts);
       this.catchUp();
     }
-    const ev: RuleEvent = { id, event, derived: new Map() };
+    const ev: RuleEvent = { id, event, derived: null };
     for (const rule of this.rules) {
       if (!rule.where(ev)) continue;
-      if (rule.exempt_bots && fieldValue(ev, 'is_bot' as FieldName, this.ctx.fields) === true) continue;
-      const group = this.groupOf(rule, ev);
-      if (group === null) continue;
-      this.apply(rule, group.key, group.labels, ev, late);
+      if (rule.exempt_bots && this.isBot(ev, this.ctx.fields) === true) continue;
+      const entry = this.groupOf(rule, ev);
+      if (entry === null) continue;
+      this.apply(rule, entry, ev, late);
     }
   }
 
   beforeCommit(): void {
+    for (const alert of [...this.stale.keys()]) this.refresh(alert);
     this.states.flush();
     this.alerts.flush();
     this.saveClock();
   }
 
   onRollback(): void {
+    this.stale.clear();
     this.states.clear();
     this.alerts.reload();
     this.loadClock();
@@ -190,32 +198,48 @@ export class RuleEngine implements BatchParticipant {
 
   // ---- events ------------------------------------------------------------------------------------------------
 
-  private groupOf(rule: Rule, ev: RuleEvent): { key: string; labels: Record<string, string> } | null {
-    if (rule.group_by.length === 0) return { key: '{}', labels: {} };
-    const labels: Record<string, string> = {};
-    for (const field of rule.group_by) {
-      const value: FieldValue = fieldValue(ev, field, this.ctx.fields);
-      // An event that cannot be put in a group (e.g. no identity for a per-identity rule) does not count.
+  /**
+   * The group an event belongs to for a rule (created on first sight), or null when the event cannot be put in a
+   * group (e.g. no identity for a per-identity rule): it then does not count.
+   */
+  private groupOf(rule: Rule, ev: RuleEvent): GroupEntry | null {
+    const accessors = this.groupAccessors.get(rule.id)!;
+    let valueKey = '';
+    for (let i = 0; i < accessors.length; i++) {
+      const value: FieldValue = accessors[i]!(ev, this.ctx.fields);
       if (value === null || value === '') return null;
-      labels[field] = String(value);
+      valueKey = i === 0 ? String(value) : `${valueKey}\u0000${String(value)}`;
     }
-    return { key: JSON.stringify(labels), labels };
+    const hit = this.states.cached(rule.id, valueKey);
+    if (hit) return hit;
+    const labels: Record<string, string> = {};
+    const values = accessors.length === 1 ? [valueKey] : valueKey.split('\u0000');
+    rule.group_by.forEach((field, i) => (labels[field] = values[i]!));
+    const key = groupKeyOf(labels);
+    const stored = this.states.find(rule.id, valueKey, key, labels);
+    if (stored) return stored;
+    const record: GroupRecord = { state: evaluatorFor(rule).initial(rule, ev.event.ts), samples: [], late: 0, expiresAt: 0 };
+    if (rule.type === 'absence') this.rememberAbsenceGroup(rule, key, valueKey, labels);
+    return this.states.create(rule.id, valueKey, key, labels, record);
   }
 
-  private apply(rule: Rule, key: string, labels: Record<string, string>, ev: RuleEvent, late: boolean): void {
+  private apply(rule: Rule, entry: GroupEntry, ev: RuleEvent, late: boolean): void {
     const evaluator = evaluatorFor(rule);
-    let record = this.states.get(rule.id, key);
-    if (!record) {
-      record = { state: evaluator.initial(rule, ev.event.ts), samples: [], late: 0, expiresAt: 0 };
-      if (rule.type === 'absence') this.rememberAbsenceGroup(rule, key, labels);
-    }
+    const record = entry.record;
     const cond = evaluator.onEvent(rule, record.state, ev, this.ctx);
-    record.samples.push([ev.id, ev.event.ts]);
-    if (record.samples.length > rule.samples) record.samples.splice(0, record.samples.length - rule.samples);
+    const samples = record.samples;
+    samples.push(ev.id, ev.event.ts);
+    if (samples.length > rule.samples * 2) samples.splice(0, samples.length - rule.samples * 2);
     if (late) record.late++;
     record.expiresAt = Math.max(evaluator.expiresAt(rule, record.state), ev.event.ts + rule.keep_firing_for_ms);
-    this.states.put(rule.id, key, record);
-    this.observe(rule, key, labels, cond, Math.max(ev.event.ts, this.clock), record, ev);
+    this.states.touch(rule.id, entry);
+    this.observe(rule, entry.key, entry.labels, cond, Math.max(ev.event.ts, this.clock), record, ev);
+  }
+
+  /** The entry of an open alert's group (from the cache or the store). */
+  private entryOf(rule: Rule, key: string, labels: Record<string, string>): GroupEntry | undefined {
+    const valueKey = rule.group_by.map((f) => labels[f] ?? '').join('\u0000');
+    return this.states.find(rule.id, valueKey, key, labels);
   }
 
   /** Feeds one evaluation into the alert lifecycle. `at` is the event time of the evaluation. */
@@ -234,10 +258,25 @@ export class RuleEngine implements BatchParticipant {
     }
     open.lastHeldAt = Math.max(open.lastHeldAt, at);
     open.value = cond.value;
-    open.evidence = this.evidenceOf(rule, cond, record, open.evidence.matched_events + (ev ? 1 : 0), open.evidence.first_event_at);
-    open.summary = this.summaryOf(rule, labels, cond, open.evidence);
-    if (open.state === 'pending' && at - open.startedAt >= rule.for_ms) this.alerts.fire(open, at);
-    else this.alerts.touch(open);
+    if (ev) open.evidence.matched_events++;
+    // Evidence and summary text are rebuilt once per batch (or at a transition), not for every event.
+    this.stale.set(open, { rule, labels, cond, record });
+    if (open.state === 'pending' && at - open.startedAt >= rule.for_ms) {
+      this.refresh(open);
+      this.alerts.fire(open, at);
+    } else {
+      this.alerts.touch(open);
+    }
+  }
+
+  /** Brings an open alert's evidence and summary up to date with its last evaluation. */
+  private refresh(alert: OpenAlert): void {
+    const update = this.stale.get(alert);
+    if (!update) return;
+    this.stale.delete(alert);
+    const { rule, labels, cond, record } = update;
+    alert.evidence = this.evidenceOf(rule, cond, record, alert.evidence.matched_events, alert.evidence.first_event_at);
+    alert.summary = this.summaryOf(rule, labels, cond, alert.evidence);
   }
 
   private openAlert(rule: Rule, key: string, labels: Record<string, string>, cond: Condition, at: number, record: GroupRecord): void {
@@ -250,7 +289,7 @@ export class RuleEngine implements BatchParticipant {
       ruleId: rule.id, severity: rule.severity, groupKey: key, labels: { ...labels, ...rule.labels },
       state: rule.for_ms > 0 ? 'pending' : 'firing', at, value: cond.value,
       summary: this.summaryOf(rule, labels, cond, evidence), annotations: this.annotationsOf(rule, labels, cond, evidence), evidence,
-      sampleEventIds: record.samples.map(([id]) => id),
+      sampleEventIds: record.samples.filter((_, i) => i % 2 === 0),
     });
   }
 
@@ -285,11 +324,11 @@ export class RuleEngine implements BatchParticipant {
     for (const rule of this.absenceRules) {
       const groups = this.absenceGroups.get(rule.id);
       if (!groups) continue;
-      for (const [key, labels] of groups) {
-        const record = this.states.get(rule.id, key);
-        if (!record) continue;
-        const cond = evaluatorFor(rule).evaluate(rule, record.state, now);
-        if (cond.holds) this.observe(rule, key, labels, cond, now, record, null);
+      for (const [key, group] of groups) {
+        const entry = this.states.find(rule.id, group.valueKey, key, group.labels);
+        if (!entry) continue;
+        const cond = evaluatorFor(rule).evaluate(rule, entry.record.state, now);
+        if (cond.holds) this.observe(rule, key, group.labels, cond, now, entry.record, null);
       }
     }
     for (const alert of this.alerts.all()) {
@@ -310,8 +349,8 @@ export class RuleEngine implements BatchParticipant {
 
   /** Re-evaluates an open alert as time passes: fire a pending one, resolve a firing one, or notify again. */
   private reconsider(rule: Rule, alert: OpenAlert, now: number): void {
-    const record = this.states.get(rule.id, alert.groupKey);
-    const cond = record && !isInstantaneous(rule) ? evaluatorFor(rule).evaluate(rule, record.state, now) : null;
+    const record = isInstantaneous(rule) ? undefined : this.entryOf(rule, alert.groupKey, alert.labels)?.record;
+    const cond = record ? evaluatorFor(rule).evaluate(rule, record.state, now) : null;
     if (cond?.holds && record) {
       this.observe(rule, alert.groupKey, alert.labels, cond, now, record, null);
       if (alert.state === 'firing') this.maybeRenotify(rule, alert, now);
@@ -320,12 +359,19 @@ export class RuleEngine implements BatchParticipant {
     // Instantaneous conditions (a match, an off-hours event) count as holding until keep_firing_for passes.
     const holdsUntil = alert.lastHeldAt + (isInstantaneous(rule) ? rule.keep_firing_for_ms : 0);
     if (alert.state === 'pending') {
-      if (now > holdsUntil) this.alerts.drop(alert);
-      else if (now - alert.startedAt >= rule.for_ms) this.alerts.fire(alert, now);
+      if (now > holdsUntil) {
+        this.stale.delete(alert);
+        this.alerts.drop(alert);
+      }
+      else if (now - alert.startedAt >= rule.for_ms) {
+        this.refresh(alert);
+        this.alerts.fire(alert, now);
+      }
       return;
     }
     if (now - alert.lastHeldAt >= rule.keep_firing_for_ms && now > holdsUntil) {
       // The evidence keeps the last value that held, not the quiet value at resolution.
+      this.refresh(alert);
       this.alerts.resolve(alert, now);
       return;
     }
@@ -334,6 +380,7 @@ export class RuleEngine implements BatchParticipant {
 
   private maybeRenotify(rule: Rule, alert: OpenAlert, now: number): void {
     if (rule.renotify_ms > 0 && alert.state === 'firing' && alert.lastNotifiedAt !== null && now - alert.lastNotifiedAt >= rule.renotify_ms) {
+      this.refresh(alert);
       this.alerts.renotify(alert, now);
     }
   }
@@ -341,8 +388,8 @@ export class RuleEngine implements BatchParticipant {
   // ---- evidence and text -------------------------------------------------------------------------------------
 
   private evidenceOf(rule: Rule, cond: Condition, record: GroupRecord, matched: number, firstEventAt: string | null): Evidence {
-    const first = record.samples[0]?.[1];
-    const last = record.samples[record.samples.length - 1]?.[1];
+    const first = record.samples[1];
+    const last = record.samples[record.samples.length - 1];
     return {
       window: cond.windowStart !== null && cond.windowEnd !== null ? { start: iso(cond.windowStart), end: iso(cond.windowEnd) } : null,
       value: cond.value,
@@ -381,13 +428,13 @@ export class RuleEngine implements BatchParticipant {
 
   // ---- persistence of the clock ------------------------------------------------------------------------------
 
-  private rememberAbsenceGroup(rule: Rule, key: string, labels: Record<string, string>): void {
+  private rememberAbsenceGroup(rule: Rule, key: string, valueKey: string, labels: Record<string, string>): void {
     let groups = this.absenceGroups.get(rule.id);
     if (!groups) {
       groups = new Map();
       this.absenceGroups.set(rule.id, groups);
     }
-    groups.set(key, labels);
+    groups.set(key, { valueKey, labels });
   }
 
   private loadClock(): void {
@@ -401,7 +448,8 @@ export class RuleEngine implements BatchParticipant {
     this.absenceGroups = new Map();
     for (const rule of this.absenceRules) {
       for (const row of this.absenceGroupsStmt.all(rule.id) as { group_key: string }[]) {
-        this.rememberAbsenceGroup(rule, row.group_key, JSON.parse(row.group_key) as Record<string, string>);
+        const labels = JSON.parse(row.group_key) as Record<string, string>;
+        this.rememberAbsenceGroup(rule, row.group_key, rule.group_by.map((f) => labels[f] ?? '').join('\u0000'), labels);
       }
     }
   }
@@ -413,6 +461,11 @@ export class RuleEngine implements BatchParticipant {
     };
     this.saveClockStmt.run(JSON.stringify(saved, (_k, v: unknown) => (v === -Infinity ? null : v)));
   }
+}
+
+/** The canonical group key: the JSON of the labels object, in group_by order. */
+function groupKeyOf(labels: Record<string, string>): string {
+  return JSON.stringify(labels);
 }
 
 function iso(ms: number): string {

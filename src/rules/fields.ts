@@ -127,10 +127,10 @@ const DERIVATIONS: Readonly<Record<DerivedField, FieldAccessor>> = {
 function cachedDerivation(field: DerivedField): FieldAccessor {
   const derive = DERIVATIONS[field];
   return (ev, ctx) => {
-    const cached = ev.derived.get(field);
+    const cached = ev.derived?.get(field);
     if (cached !== undefined) return cached;
     const value = derive(ev, ctx);
-    ev.derived.set(field, value);
+    (ev.derived ??= new Map()).set(field, value);
     return value;
   };
 }
@@ -154,5 +154,5 @@ export function fieldValue(ev: RuleEvent, field: FieldName, ctx: FieldContext): 
 
 /** A RuleEvent for an event, with an empty cache of derived values. */
 export function ruleEvent(id: number, event: RuleEvent['event']): RuleEvent {
-  return { id, event, derived: new Map() };
+  return { id, event, derived: null };
 }

@@ -23,8 +23,8 @@ export type EventPredicate = (event: RuleEvent) => boolean;
 export interface RuleEvent {
   id: number;
   event: PhabEvent;
-  /** derived fields, computed lazily by fields.ts and cached here */
-  derived: Map<string, FieldValue>;
+  /** derived fields, computed lazily by fields.ts and cached here (created on first use) */
+  derived: Map<string, FieldValue> | null;
 }
 
 export interface RuleCommon {

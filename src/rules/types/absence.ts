@@ -4,7 +4,7 @@
 // moves, since a silent source sends nothing that could trigger it.
 
 import { formatDuration } from '../../config/duration.js';
-import { condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Condition, type Evaluator } from '../evaluator.js';
 import type { AbsenceRule } from '../model.js';
 import { bucketSize, emptyRing, ringAdd, ringSum, WINDOW_STEPS, type BucketRing } from '../windows.js';
 
@@ -28,12 +28,14 @@ export interface AbsenceState {
   ring: BucketRing;
 }
 
-function evaluateAt(rule: AbsenceRule, state: AbsenceState, now: number) {
+function evaluateAt(rule: AbsenceRule, state: AbsenceState, now: number): Condition {
   const silence = Math.max(0, now - state.last);
+  if (silence < rule.silence_ms) return NOT_HOLDING;
   const before = ringSum(state.ring, state.last, rule.lookback_ms);
   const active = activeBuckets(state.ring, state.last, rule.lookback_ms);
   const steady = before >= rule.min_events && active >= Math.ceil(WINDOW_STEPS * STEADY_TRAFFIC_SHARE);
-  return condition(silence >= rule.silence_ms && steady, Math.floor(silence / 60_000), Math.floor(rule.silence_ms / 60_000),
+  if (!steady) return NOT_HOLDING;
+  return condition(true, Math.floor(silence / 60_000), Math.floor(rule.silence_ms / 60_000),
     state.last, now, { silence: formatDuration(silence), last_event_at: new Date(state.last).toISOString(), events_before: before, active_share: active / WINDOW_STEPS });
 }
 
@@ -43,7 +45,8 @@ export const absenceEvaluator: Evaluator<AbsenceState, AbsenceRule> = {
     const ts = ev.event.ts;
     ringAdd(state.ring, ts, rule.lookback_ms);
     state.last = Math.max(state.last, ts);
-    return evaluateAt(rule, state, state.last);
+    // An event is the opposite of silence: nothing to evaluate until the clock moves on.
+    return NOT_HOLDING;
   },
   evaluate: (rule, state, now) => evaluateAt(rule, state, now),
   // A source that stopped for good must stay alerting: its state never expires.

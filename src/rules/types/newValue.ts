@@ -2,7 +2,7 @@
 // address). Values are remembered with the time they were last seen; a group never fires during its learning
 // period, and values not seen for `history` are forgotten.
 
-import { condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Evaluator } from '../evaluator.js';
 import { fieldValue } from '../fields.js';
 import type { NewValueRule } from '../model.js';
 
@@ -30,18 +30,19 @@ export const newValueEvaluator: Evaluator<NewValueState, NewValueRule> = {
     const raw = fieldValue(ev, rule.field, ctx.fields);
     state.first = Math.min(state.first, ts);
     state.last = Math.max(state.last, ts);
-    if (raw === null) return condition(false, null, null);
+    if (raw === null) return NOT_HOLDING;
     const value = String(raw);
     const previous = state.seen[value];
     const isNew = previous === undefined || previous < ts - rule.history_ms;
     const learned = ts - state.first >= rule.learning_ms;
     const known = Object.keys(state.seen).length;
     state.seen[value] = Math.max(previous ?? 0, ts);
-    forget(rule, state, state.last);
-    return condition(isNew && learned, value, null, null, ts, {
+    if (isNew) forget(rule, state, state.last);
+    if (!isNew || !learned) return NOT_HOLDING;
+    return condition(true, value, null, null, ts, {
       new_value: value, known_values: known, first_seen_group: new Date(state.first).toISOString(), learning: !learned,
     });
   },
-  evaluate: () => condition(false, null, null),
+  evaluate: () => NOT_HOLDING,
   expiresAt: (rule, state) => state.last + rule.history_ms,
 };

@@ -1,6 +1,6 @@
 // `offhours`: an event falls outside the business calendar in the identity's own time zone.
 
-import { condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Evaluator } from '../evaluator.js';
 import type { OffhoursRule } from '../model.js';
 
 export interface OffhoursState {
@@ -13,10 +13,10 @@ export const offhoursEvaluator: Evaluator<OffhoursState, OffhoursRule> = {
     const ts = ev.event.ts;
     state.last = Math.max(state.last, ts);
     const identity = ev.event.identity;
+    if (ctx.calendar.isBusinessTime(ts, identity)) return NOT_HOLDING;
     const local = ctx.calendar.localTime(ts, identity);
-    const off = !ctx.calendar.isBusinessTime(ts, identity);
-    return condition(off, local.iso, null, null, ts, { zone: local.zone, local_time: local.iso, weekday: local.weekday });
+    return condition(true, local.iso, null, null, ts, { zone: local.zone, local_time: local.iso, weekday: local.weekday });
   },
-  evaluate: () => condition(false, null, null),
+  evaluate: () => NOT_HOLDING,
   expiresAt: (rule, state) => state.last + rule.keep_firing_for_ms,
 };

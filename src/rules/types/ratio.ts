@@ -1,7 +1,7 @@
 // `ratio`: among the window's matching events, the share that also match `numerator` reaches a bound, above a
 // minimum volume (so three requests with one error are not "33% errors").
 
-import { condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Condition, type Evaluator } from '../evaluator.js';
 import type { RatioRule } from '../model.js';
 import { emptyRing, ringAdd, ringExpiresAt, ringSum, windowStart, type BucketRing } from '../windows.js';
 
@@ -11,11 +11,13 @@ export interface RatioState {
   last: number;
 }
 
-function evaluateAt(rule: RatioRule, state: RatioState, now: number) {
+function evaluateAt(rule: RatioRule, state: RatioState, now: number): Condition {
   const total = ringSum(state.total, now, rule.window_ms);
+  if (total < rule.min_events) return NOT_HOLDING;
   const hits = ringSum(state.hits, now, rule.window_ms);
   const share = total === 0 ? 0 : hits / total;
-  return condition(total >= rule.min_events && share >= rule.ratio, Math.round(share * 10_000) / 10_000, rule.ratio,
+  if (share < rule.ratio) return NOT_HOLDING;
+  return condition(true, Math.round(share * 10_000) / 10_000, rule.ratio,
     windowStart(now, rule.window_ms), now, { events: total, matching: hits, min_events: rule.min_events });
 }
 

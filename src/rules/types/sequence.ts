@@ -2,7 +2,7 @@
 // being satisfied. A step may need several events in its own window (e.g. 20 login attempts in 10 minutes,
 // then a request as an authenticated user from the same address).
 
-import { condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Evaluator } from '../evaluator.js';
 import type { SequenceRule } from '../model.js';
 
 export interface SequenceState {
@@ -49,10 +49,11 @@ export const sequenceEvaluator: Evaluator<SequenceState, SequenceRule> = {
       }
       break;
     }
+    if (!completed) return NOT_HOLDING;
     const first = state.times[0]!;
     const details = { first_step_at: state.satisfied[0] === null ? null : new Date(state.satisfied[0]!).toISOString(), first_step_events: first.length };
-    return condition(completed, first.length, rule.steps[0]!.count, state.satisfied[0] ?? null, ts, details);
+    return condition(true, first.length, rule.steps[0]!.count, state.satisfied[0] ?? null, ts, details);
   },
-  evaluate: () => condition(false, null, null),
+  evaluate: () => NOT_HOLDING,
   expiresAt: (rule, state) => state.last + rule.within_ms + Math.max(...rule.steps.map((s) => s.window_ms)),
 };

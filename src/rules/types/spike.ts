@@ -2,7 +2,7 @@
 // never during the group's learning period. The baseline is an exponentially weighted average of the group's
 // past buckets (quiet buckets count as zero) that forgets with `half_life`, so it follows a token's habits.
 
-import { condition, type Condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Condition, type Evaluator } from '../evaluator.js';
 import type { SpikeRule } from '../model.js';
 
 export interface SpikeState {
@@ -44,11 +44,13 @@ export function spikeBaseline(rule: SpikeRule, state: SpikeState): number {
 }
 
 function conditionOf(rule: SpikeRule, state: SpikeState, count: number, now: number): Condition {
+  if (count < rule.min_events) return NOT_HOLDING;
   const baseline = spikeBaseline(rule, state);
   const bound = Math.max(rule.min_events, Math.ceil(rule.factor * baseline));
   const learned = now - state.first >= rule.learning_ms;
+  if (!learned || count < bound) return NOT_HOLDING;
   const start = state.bucket * rule.bucket_ms;
-  return condition(learned && count >= bound, count, bound, start, now, {
+  return condition(true, count, bound, start, now, {
     baseline: Math.round(baseline * 100) / 100, factor: rule.factor, learning: !learned,
   });
 }

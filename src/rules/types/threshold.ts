@@ -1,7 +1,7 @@
 // `threshold`: the number of matching events, or of distinct values of a field, in a sliding window per group
 // reaches a bound.
 
-import { condition, type Condition, type Evaluator } from '../evaluator.js';
+import { condition, NOT_HOLDING, type Condition, type Evaluator } from '../evaluator.js';
 import { fieldValue } from '../fields.js';
 import type { ThresholdRule } from '../model.js';
 import { emptyRing, ringAdd, ringExpiresAt, ringSum, windowStart, type BucketRing } from '../windows.js';
@@ -19,7 +19,10 @@ export interface ThresholdState {
 
 function distinctIn(values: Record<string, number>, from: number, to: number): number {
   let n = 0;
-  for (const ts of Object.values(values)) if (ts > from && ts <= to) n++;
+  for (const key in values) {
+    const ts = values[key]!;
+    if (ts > from && ts <= to) n++;
+  }
   return n;
 }
 
@@ -35,8 +38,9 @@ function prune(values: Record<string, number>, olderThan: number): void {
 
 function evaluateAt(rule: ThresholdRule, state: ThresholdState, now: number): Condition {
   const value = state.values !== null ? distinctIn(state.values, now - rule.window_ms, now) : ringSum(state.ring, now, rule.window_ms);
+  if (value < rule.threshold) return NOT_HOLDING;
   const start = state.values !== null ? now - rule.window_ms : windowStart(now, rule.window_ms);
-  return condition(value >= rule.threshold, value, rule.threshold, start, now);
+  return condition(true, value, rule.threshold, start, now);
 }
 
 export const thresholdEvaluator: Evaluator<ThresholdState, ThresholdRule> = {
