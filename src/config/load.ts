@@ -9,6 +9,9 @@ import { formatIssue, IssueCollector, MappingReader, type ValidationIssue } from
 import { loadYaml } from './yamlDocument.js';
 import {
   SOURCE_TYPES,
+  type AlertsConfig,
+  type TelemetryConfig,
+  type WebhookSinkConfig,
   type BusinessHours,
   type IdentitiesConfig,
   type PhabwatchConfig,
@@ -50,7 +53,6 @@ export function parseConfig(text: string, file: string | null, checks: { source?
   }
   const issues = new IssueCollector(file, loaded.doc);
   const baseDir = file ? dirname(file) : process.cwd();
-  // Keys that later features read; listed so they are not reported as unknown before their time.
   const root = new MappingReader(loaded.doc.value, [], issues);
   const store = readStore(root.mapping('store'), baseDir);
   const timezone = readZone(root, 'timezone', 'UTC');
@@ -58,6 +60,8 @@ export function parseConfig(text: string, file: string | null, checks: { source?
   const identities = readIdentities(root.mapping('identities'), baseDir);
   const sources = readSources(root, baseDir, timezone, checks.source);
   const rules = readRules(root.mapping('rules'), baseDir);
+  const telemetry = readTelemetry(root.mapping('telemetry'));
+  const alerts = readAlerts(root.mapping('alerts'));
   const log = root.mapping('log');
   const level = log.oneOf('level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info');
   log.done();
@@ -65,8 +69,107 @@ export function parseConfig(text: string, file: string | null, checks: { source?
   if (!issues.ok) return { ok: false, issues: issues.issues };
   return {
     ok: true,
-    config: { file, store, timezone, business_hours: businessHours, sources, identities, rules, log: { level } },
+    config: { file, store, timezone, business_hours: businessHours, sources, identities, rules, telemetry, alerts, log: { level } },
   };
+}
+
+function readHeaders(m: MappingReader, key: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const reader = m.mapping(key);
+  const value = m.raw(key);
+  if (reader.valid && value && typeof value === 'object') for (const name of Object.keys(value)) headers[name] = reader.string(name, '');
+  reader.done();
+  return headers;
+}
+
+function readUrl(m: MappingReader, key: string): string | null {
+  const url = m.requiredString(key);
+  if (url === null) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+    return url.replace(/\/+$/, '');
+  } catch {
+    m.issues.add(m.at(key), `"${url}" is not an http:// or https:// URL`);
+    return null;
+  }
+}
+
+function readShare(m: MappingReader, key: string, fallback: number): number {
+  return m.number(key, fallback, { min: 0, max: 1 });
+}
+
+function readTelemetry(m: MappingReader): TelemetryConfig {
+  let otlp: TelemetryConfig['otlp'] = null;
+  if (m.has('otlp')) {
+    const o = m.mapping('otlp');
+    const endpoint = readUrl(o, 'endpoint');
+    const protocol = o.oneOf('protocol', ['http/protobuf', 'http/json'] as const, 'http/protobuf');
+    const traces = o.boolean('traces', true);
+    const metrics = o.boolean('metrics', true);
+    const logs = o.boolean('logs', true);
+    const headers = readHeaders(o, 'headers');
+    const timeout = o.duration('timeout', 10_000, 100);
+    const interval = o.duration('metrics_interval', 15_000, 1000);
+    o.done();
+    if (endpoint !== null) otlp = { endpoint, protocol, traces, metrics, logs, headers, timeout_ms: timeout, metrics_interval_ms: interval };
+  } else {
+    m.raw('otlp');
+  }
+  let prometheus: TelemetryConfig['prometheus'] = null;
+  if (m.has('prometheus')) {
+    const p = m.mapping('prometheus');
+    const listen = p.requiredString('listen');
+    p.done();
+    const match = listen === null ? null : /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
+    if (listen !== null && (!match || Number(match[2]) > 65535)) m.issues.add(['telemetry', 'prometheus', 'listen'], `"${listen}" is not host:port (e.g. 127.0.0.1:9464)`);
+    else if (match) prometheus = { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  } else {
+    m.raw('prometheus');
+  }
+  const traces = m.mapping('traces');
+  const sampleReader = traces.mapping('sample');
+  const sample = { errors: readShare(sampleReader, 'errors', 1), flagged: readShare(sampleReader, 'flagged', 1), other: readShare(sampleReader, 'other', 0.01) };
+  sampleReader.done();
+  traces.done();
+  const serviceName = m.string('service_name', 'phabwatch');
+  const instance = m.string('instance', null);
+  m.done();
+  return { otlp, prometheus, sample, service_name: serviceName, instance };
+}
+
+const SEVERITY_ORDER = ['info', 'warning', 'critical'] as const;
+
+function readAlerts(m: MappingReader): AlertsConfig {
+  const stdout = m.boolean('stdout', false);
+  let alertmanager: AlertsConfig['alertmanager'] = null;
+  if (m.has('alertmanager')) {
+    const a = m.mapping('alertmanager');
+    const url = readUrl(a, 'url');
+    const resend = a.duration('resend', 60_000, 1000);
+    const headers = readHeaders(a, 'headers');
+    a.done();
+    if (url !== null) alertmanager = { url, resend_ms: resend, headers };
+  } else {
+    m.raw('alertmanager');
+  }
+  const webhooks: WebhookSinkConfig[] = [];
+  const list = m.list('webhooks');
+  list.items.forEach((item, i) => {
+    const w = new MappingReader(item, [...list.path, i], m.issues);
+    const url = readUrl(w, 'url');
+    const format = w.oneOf('format', ['json', 'slack'] as const, 'json');
+    const headers = readHeaders(w, 'headers');
+    w.done();
+    if (url !== null) webhooks.push({ url, format, headers });
+  });
+  const route = m.mapping('route');
+  const minSeverity = route.oneOf('min_severity', SEVERITY_ORDER, 'info');
+  route.done();
+  const maxBacklog = m.number('max_backlog', 10_000, { min: 10, max: 10_000_000, integer: true });
+  const external = m.string('external_url', null);
+  m.done();
+  return { stdout, alertmanager, webhooks, min_severity: minSeverity, max_backlog: maxBacklog, external_url: external };
 }
 
 export function formatIssues(issues: readonly ValidationIssue[]): string {

@@ -64,6 +64,56 @@ export interface RulesConfig {
   allowed_lateness_ms: number;
 }
 
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export interface TelemetryConfig {
+  /** null: no OTLP export (config `telemetry.otlp` absent and no OTEL_EXPORTER_OTLP_* endpoint set) */
+  otlp: {
+    /** base URL; signals go to <endpoint>/v1/traces, /v1/metrics, /v1/logs */
+    endpoint: string;
+    protocol: OtlpProtocol;
+    traces: boolean;
+    metrics: boolean;
+    logs: boolean;
+    headers: Record<string, string>;
+    timeout_ms: number;
+    /** how often metrics are pushed */
+    metrics_interval_ms: number;
+  } | null;
+  /** Prometheus scrape endpoint (host:port), or null */
+  prometheus: { host: string; port: number } | null;
+  /** share of request spans kept: errors (5xx, auth failures...), flagged (counted by a rule that held), the rest */
+  sample: { errors: number; flagged: number; other: number };
+  /** resource attributes */
+  service_name: string;
+  /** name of the Phabricator/Phorge instance watched (resource attribute phabricator.instance) */
+  instance: string | null;
+}
+
+export interface AlertmanagerSinkConfig {
+  url: string;
+  resend_ms: number;
+  headers: Record<string, string>;
+}
+
+export interface WebhookSinkConfig {
+  url: string;
+  format: 'json' | 'slack';
+  headers: Record<string, string>;
+}
+
+export interface AlertsConfig {
+  stdout: boolean;
+  alertmanager: AlertmanagerSinkConfig | null;
+  webhooks: WebhookSinkConfig[];
+  /** alerts below this severity are not delivered (they are still stored) */
+  min_severity: 'info' | 'warning' | 'critical';
+  /** undelivered notifications kept per destination; beyond, the oldest are dropped and counted */
+  max_backlog: number;
+  /** base URL for generatorURL links (e.g. an internal page that runs `phabwatch alerts show`), or null */
+  external_url: string | null;
+}
+
 export interface PhabwatchConfig {
   /** absolute path of the file this came from; null for the built-in defaults */
   file: string | null;
@@ -73,5 +123,7 @@ export interface PhabwatchConfig {
   sources: SourceConfig[];
   identities: IdentitiesConfig;
   rules: RulesConfig;
+  telemetry: TelemetryConfig;
+  alerts: AlertsConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }

@@ -51,6 +51,8 @@ export interface BatchParticipant {
   beforeCommit?(db: Db): void;
   /** the batch was rolled back: forget what its events taught (state is reloaded from the store) */
   onRollback?(): void;
+  /** the batch committed: now it may be told to the outside world (telemetry, deliveries) */
+  afterCommit?(): void;
 }
 
 export class IngestStore {
@@ -133,6 +135,7 @@ export class IngestStore {
       this.rollback();
       throw err;
     }
+    for (const participant of this.participants) participant.afterCommit?.();
   }
 
   /** Abandons the open batch: nothing of it is stored and no offset moved. */
