@@ -19,7 +19,7 @@ export interface FieldContext {
   clusterNetworks: NetworkSet;
 }
 
-export const DERIVED_FIELDS = ['source_type', 'is_bot', 'is_admin', 'token_owner', 'token_name', 'from_cluster', 'actor'] as const;
+export const DERIVED_FIELDS = ['source_type', 'is_bot', 'is_admin', 'token_owner', 'token_name', 'from_cluster', 'actor', 'has_app_log', 'has_web_log'] as const;
 export type DerivedField = (typeof DERIVED_FIELDS)[number];
 
 export const FIELD_NAMES: readonly FieldName[] = [...EVENT_COLUMNS, ...DERIVED_FIELDS] as readonly string[] as readonly FieldName[];
@@ -34,14 +34,14 @@ export function isFieldName(name: string): name is FieldName {
 export type FieldKind = 'text' | 'number' | 'boolean';
 
 const NUMBER_FIELDS: ReadonlySet<string> = new Set(['ts', 'status', 'duration_ms', 'bytes_in', 'bytes_out', 'offset', 'file_id']);
-const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['is_bot', 'is_admin', 'from_cluster']);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['is_bot', 'is_admin', 'from_cluster', 'has_app_log', 'has_web_log']);
 
 export function fieldKind(field: FieldName): FieldKind {
   return NUMBER_FIELDS.has(field) ? 'number' : BOOLEAN_FIELDS.has(field) ? 'boolean' : 'text';
 }
 
 /** Fields that always have a value: comparing them with null can never hold. */
-const NEVER_NULL: ReadonlySet<string> = new Set(['ts', 'source', 'kind', 'auth', 'attribution', 'outcome', 'file_id', 'offset', 'raw', 'is_bot', 'is_admin', 'from_cluster']);
+const NEVER_NULL: ReadonlySet<string> = new Set(['ts', 'source', 'kind', 'auth', 'attribution', 'outcome', 'file_id', 'offset', 'raw', 'is_bot', 'is_admin', 'from_cluster', 'has_app_log', 'has_web_log']);
 
 export function canBeNull(field: FieldName): boolean {
   return !NEVER_NULL.has(field);
@@ -122,7 +122,29 @@ const DERIVATIONS: Readonly<Record<DerivedField, FieldAccessor>> = {
   token_name: (ev, ctx) => (ev.event.token_id === null ? null : ctx.registry().lookup(ev.event.token_id)?.name ?? null),
   from_cluster: (ev, ctx) => ctx.clusterNetworks.contains(ev.event.client_ip),
   actor: (ev) => ev.event.token_id ?? ev.event.identity,
+  // What else phabwatch reads, so a rule can prefer the most telling log and still work when only one is there.
+  has_app_log: (_ev, ctx) => hasType(ctx, APP_TYPES),
+  has_web_log: (_ev, ctx) => hasType(ctx, WEB_TYPES),
 };
+
+const APP_TYPES: ReadonlySet<SourceType> = new Set(['phabricator-access']);
+const WEB_TYPES: ReadonlySet<SourceType> = new Set(['nginx', 'apache']);
+const typeMemo = new WeakMap<ReadonlyMap<string, SourceType>, Map<ReadonlySet<SourceType>, boolean>>();
+
+/** Whether any configured source has one of `types` (memoized per source map: it is fixed while running). */
+function hasType(ctx: FieldContext, types: ReadonlySet<SourceType>): boolean {
+  let memo = typeMemo.get(ctx.sourceTypes);
+  if (!memo) {
+    memo = new Map();
+    typeMemo.set(ctx.sourceTypes, memo);
+  }
+  let known = memo.get(types);
+  if (known === undefined) {
+    known = [...ctx.sourceTypes.values()].some((t) => types.has(t));
+    memo.set(types, known);
+  }
+  return known;
+}
 
 function cachedDerivation(field: DerivedField): FieldAccessor {
   const derive = DERIVATIONS[field];

@@ -99,9 +99,10 @@ export function runRuleTestFile(file: string): FileResult {
   return { file, ruleId: test.ruleId, issues: [], cases };
 }
 
-function fieldContextFor(config: PhabwatchConfig, attribution: () => Attribution): FieldContext {
-  // In tests, each input block's source is named after its type.
-  const sourceTypes = new Map<string, SourceType>(SOURCE_TYPES.map((t) => [t, t]));
+function fieldContextFor(config: PhabwatchConfig, attribution: () => Attribution, inputs: readonly InputBlock[]): FieldContext {
+  // In tests, each input block's source is named after its type, and the case's inputs are the configured logs
+  // (so has_app_log / has_web_log say what a deployment with just those logs would see).
+  const sourceTypes = new Map<string, SourceType>(inputs.map((i) => [i.type, i.type]));
   return { sourceTypes, registry: () => attribution().registry, clusterNetworks: new NetworkSet(config.identities.cluster_networks) };
 }
 
@@ -117,7 +118,7 @@ function runCase(test: TestFile, testCase: TestCase, config: PhabwatchConfig, ru
       importRegistry(db, { tokens: registry.tokens, identities: registry.identities });
     }
     const attribution = new Attribution(db, config.identities.bots);
-    const fields = fieldContextFor(config, () => attribution);
+    const fields = fieldContextFor(config, () => attribution, testCase.inputs);
     const loaded = loadRuleFile(ruleFile, fields);
     if (loaded.issues.length > 0 || loaded.rule === null) return { issues: loaded.issues };
     const rule: Rule = loaded.rule;
