@@ -168,8 +168,9 @@ function readAlerts(m: MappingReader): AlertsConfig {
   route.done();
   const maxBacklog = m.number('max_backlog', 10_000, { min: 10, max: 10_000_000, integer: true });
   const external = m.string('external_url', null);
+  const maxAge = m.duration('max_age', 24 * 3_600_000, 60_000);
   m.done();
-  return { stdout, alertmanager, webhooks, min_severity: minSeverity, max_backlog: maxBacklog, external_url: external };
+  return { stdout, alertmanager, webhooks, min_severity: minSeverity, max_backlog: maxBacklog, max_age_ms: maxAge, external_url: external };
 }
 
 export function formatIssues(issues: readonly ValidationIssue[]): string {

@@ -110,6 +110,11 @@ export interface AlertsConfig {
   min_severity: 'info' | 'warning' | 'critical';
   /** undelivered notifications kept per destination; beyond, the oldest are dropped and counted */
   max_backlog: number;
+  /**
+   * notifications about something older than this (event time, against the wall clock when `run` first queues
+   * them) are not delivered but marked skipped, so catching up on old logs pages nobody; 0: no limit
+   */
+  max_age_ms: number;
   /** base URL for generatorURL links (e.g. an internal page that runs `phabwatch alerts show`), or null */
   external_url: string | null;
 }

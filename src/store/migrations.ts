@@ -231,6 +231,45 @@ CREATE VIEW alert_timeline AS
   FROM alert_notifications n JOIN alerts a ON a.id = n.alert_id;
 `,
   },
+  {
+    version: 3,
+    description: 'alert delivery state: one row per notification and destination, and each destination\'s queue cursor',
+    sql: `
+-- Delivery of the outbox (alert_notifications) to each destination (sink: stdout, alertmanager, webhook:N, otlp-logs).
+-- A row is pending until the destination acknowledged it (delivered), it was given up (dropped: refused by the
+-- destination, or pushed out of a full backlog) or it was never to be sent (skipped: below alerts.route.min_severity,
+-- or older than alerts.max_age). Times are wall clock (ms).
+CREATE TABLE alert_deliveries (
+  notification_id  INTEGER NOT NULL,
+  sink             TEXT    NOT NULL,
+  status           TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'dropped', 'skipped')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,   -- not tried again before this (backoff after a failed attempt)
+  queued_at        INTEGER NOT NULL,
+  delivered_at     INTEGER,
+  dropped_at       INTEGER,            -- when it was dropped or skipped
+  reason           TEXT,               -- why it was dropped or skipped
+  last_error       TEXT,               -- what the last failed attempt came to
+  PRIMARY KEY (notification_id, sink)
+) WITHOUT ROWID;
+CREATE INDEX alert_deliveries_pending ON alert_deliveries(sink, notification_id) WHERE status = 'pending';
+CREATE INDEX alert_deliveries_finished ON alert_deliveries(coalesce(delivered_at, dropped_at)) WHERE status != 'pending';
+
+-- Per destination: the last outbox row it has queued (rows after it are new to it).
+CREATE TABLE alert_delivery_cursors (
+  sink                  TEXT PRIMARY KEY,
+  last_notification_id  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE VIEW alert_delivery_status AS
+  SELECT d.sink, d.status, d.attempts, n.id AS notification_id, n.kind, a.id AS alert_id, a.rule_id, a.severity, a.labels,
+         strftime('%Y-%m-%dT%H:%M:%fZ', n.at / 1000.0, 'unixepoch') AS at,
+         strftime('%Y-%m-%dT%H:%M:%fZ', d.delivered_at / 1000.0, 'unixepoch') AS delivered,
+         strftime('%Y-%m-%dT%H:%M:%fZ', d.dropped_at / 1000.0, 'unixepoch') AS dropped,
+         d.reason, d.last_error
+  FROM alert_deliveries d JOIN alert_notifications n ON n.id = d.notification_id LEFT JOIN alerts a ON a.id = n.alert_id;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
