@@ -8,6 +8,7 @@ import { Ingestor, type IngestSummary } from '../pipeline/ingestor.js';
 import { openStore } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
 import { applyRetention } from '../store/retention.js';
+import { startTelemetry } from '../telemetry/setup.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { checkSourceFormat, exampleNotice, resolveConfig } from './configResolver.js';
 import { createLogger } from './logger.js';
@@ -104,13 +105,22 @@ async function replay(
   showProgress: boolean,
   withRules: boolean,
 ): Promise<IngestSummary> {
-  const db = openStore(config.store.path);
+  // A replay exports too: the metrics and spans of the period replayed (flushed before the command returns).
+  const telemetry = startTelemetry(config, logger);
+  let db: ReturnType<typeof openStore>;
+  try {
+    db = openStore(config.store.path);
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
   const progress = new ProgressLine();
   try {
     importConfiguredRegistry(db, config, logger);
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
     const engine = withRules ? buildRuleEngine(db, store, config, attribution, SHIPPED_RULES_DIR, logger) : null;
+    telemetry.watchStore(db, store, engine);
     const scoped = onlySource ? { ...config, sources: config.sources.filter((s) => s.name === onlySource) } : config;
     const started = Date.now();
     let lines = 0;
@@ -121,6 +131,7 @@ async function replay(
       logger,
       batchLines: 50_000,
       onCommit: (info) => {
+        telemetry.recordCommit(info);
         lines += info.lines;
         if (!showProgress) return;
         let done = 0;
@@ -157,6 +168,7 @@ async function replay(
     if (err instanceof SetupError) throw new UsageError(err.message);
     throw err;
   } finally {
+    await telemetry.shutdown();
     db.close();
   }
 }

@@ -6,9 +6,13 @@ import type { Logger } from '../model/logger.js';
 import { Attribution, buildRuleEngine, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
 import type { RuleEngine } from '../rules/engine.js';
 import { Ingestor } from '../pipeline/ingestor.js';
+import { startDelivery, type Delivery } from '../alerts/delivery.js';
+import { buildSinks } from '../alerts/sinks/index.js';
+import { createOtlpLogsSink } from '../alerts/sinks/otlpLogs.js';
 import { openStore, type Db } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
 import { applyRetention } from '../store/retention.js';
+import { startTelemetry } from '../telemetry/setup.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { exampleNotice, resolveConfig } from './configResolver.js';
 import { createLogger } from './logger.js';
@@ -45,7 +49,15 @@ example.
 };
 
 export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise<number> {
-  const db = openStore(config.store.path);
+  // Telemetry (OTLP, Prometheus) first, so that its exporters see everything; it is flushed after the store closes its batches.
+  const telemetry = startTelemetry(config, logger);
+  let db: Db;
+  try {
+    db = openStore(config.store.path);
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
   try {
     importConfiguredRegistry(db, config, logger);
     const store = new IngestStore(db);
@@ -53,10 +65,10 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
     const engine = buildRuleEngine(db, store, config, attribution, SHIPPED_RULES_DIR, logger);
     const ingestor = new Ingestor({
       mode: 'follow',
-      onSourceProgress: (source, behind) => engine.setSourceBehind(source, behind),
       buildSources: () => buildSources(config, store, attribution, logger, 'follow'),
       store,
       logger,
+      onCommit: (info) => telemetry.recordCommit(info),
       periodic: [
         { everyMs: RETENTION_EVERY_MS, run: () => logRetention(db, config, logger) },
         { everyMs: WALL_CLOCK_EVERY_MS, run: () => followWallClock(store, engine) },
@@ -69,6 +81,14 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
         },
       ],
     });
+    // Alert delivery runs beside ingestion on the same store; each commit tells it new notifications may be there.
+    const sinks = buildSinks(config.alerts, logger);
+    const otlpLogs = createOtlpLogsSink(telemetry);
+    if (otlpLogs !== null) sinks.push(otlpLogs);
+    const delivery: Delivery = startDelivery(db, config.alerts, sinks, logger);
+    telemetry.watchStore(db, store, engine);
+    telemetry.watchDelivery(delivery);
+    store.addParticipant({ afterCommit: () => delivery.nudge() });
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stop.signal.aborted) return;
@@ -89,12 +109,14 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await ingestor.close();
+      await delivery.stop();
     }
     return EXIT.ok;
   } catch (err) {
     if (err instanceof SetupError) throw new UsageError(err.message);
     throw err;
   } finally {
+    await telemetry.shutdown();
     db.close();
   }
 }

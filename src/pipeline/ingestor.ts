@@ -35,12 +35,6 @@ export interface IngestOptions {
   replayCommitGiveUpMs?: number;
   /** called after every successful commit */
   onCommit?: (info: CommitInfo) => void;
-  /**
-   * follow mode: told whether each source still has data waiting (`behind`) or has caught up; the rule engine's
-   * clock waits for sources that are behind, so a backlog read ahead of another does not make its events late.
-   * (Replay needs no such help: it interleaves the sources line by line in time order.)
-   */
-  onSourceProgress?: (source: string, behind: boolean) => void;
   /** housekeeping (retention, registry reload) run between batches, at most once per `everyMs` */
   periodic?: { everyMs: number; run: () => void }[];
   now?: () => number;
@@ -55,6 +49,8 @@ export interface CommitInfo {
   commitMs: number;
   /** ms between the first line of the batch being read and its commit */
   batchAgeMs: number;
+  /** what each source contributed to this batch (lines, events, rejects by reason), for telemetry */
+  perSource: ReadonlyMap<string, SourceCounters>;
 }
 
 export interface IngestSummary {
@@ -93,7 +89,7 @@ export class Ingestor {
   private commitFailures = 0;
   private firstFailureAt = 0;
   private retryDelayMs = 200;
-  /** replay: the batch each source is in the middle of, and the next line to process */
+  /** the batch each source is in the middle of, and the next line to process */
   private readonly pending = new Map<SourceRuntime, { batch: LineBatch; next: number }>();
 
   constructor(private readonly options: IngestOptions) {
@@ -117,7 +113,7 @@ export class Ingestor {
     while (!signal.aborted) {
       await this.pollDue();
       if (this.acc.empty) this.runPeriodic();
-      const readAny = await this.readRound();
+      const readAny = await this.readInTimeOrder();
       for (const s of this.sources) s.processor.flushHeld(this.acc, false);
       if (this.commitDue(readAny)) await this.commitPending(signal);
       if (!readAny && !signal.aborted) await this.waitForInput(signal, pollFloor);
@@ -199,10 +195,10 @@ export class Ingestor {
   }
 
   /**
-   * Replay: processes the sources' lines in event-time order, line by line, as they would have arrived live: the
-   * source whose next line is oldest goes first, up to the time of the next line of any other source. A busy
-   * access log and a quiet daemon log are thus interleaved exactly, and the rule engine sees time move forward.
-   * Returns false when no source had anything left to read.
+   * Processes the sources' lines in event-time order, line by line, as they would have arrived live: the source
+   * whose next line is oldest goes first, up to the time of the next line of any other source that has data. A
+   * busy access log and a quiet daemon log (replayed, or caught up after downtime) are thus interleaved exactly,
+   * and the rule engine sees time move forward evenly. Returns false when no source had anything to read.
    */
   private async readInTimeOrder(): Promise<boolean> {
     let candidates = 0;
@@ -247,25 +243,6 @@ export class Ingestor {
     return true;
   }
 
-  /** One pull from each source; stops early when the batch is full. A store error surfaces at commit. */
-  private async readRound(): Promise<boolean> {
-    let readAny = false;
-    for (const s of this.sources) {
-      const batch = await s.tailer.read(this.readBytes);
-      this.options.onSourceProgress?.(s.config.name, batch !== null);
-      if (!batch) continue;
-      readAny = true;
-      try {
-        s.processor.process(batch, this.acc);
-      } catch (err) {
-        await this.recover(err, undefined);
-        return true;
-      }
-      if (this.acc.lines >= this.batchLines) return true;
-    }
-    return readAny;
-  }
-
   private commitDue(readAny: boolean): boolean {
     if (this.acc.empty) return false;
     if (this.acc.lines >= this.batchLines) return true;
@@ -282,12 +259,17 @@ export class Ingestor {
       await this.recover(err, signal);
       return;
     }
-    for (const s of this.sources) addCounters(this.totals.get(s.config.name)!, s.processor.takeCounters());
+    const perSource = new Map<string, SourceCounters>();
+    for (const s of this.sources) {
+      const counters = s.processor.takeCounters();
+      addCounters(this.totals.get(s.config.name)!, counters);
+      perSource.set(s.config.name, counters);
+    }
     this.totalBytes += info.bytes;
     this.commits++;
     this.firstFailureAt = 0;
     this.retryDelayMs = 200;
-    this.options.onCommit?.({ ...info, commitMs: this.now() - begin });
+    this.options.onCommit?.({ ...info, commitMs: this.now() - begin, perSource });
   }
 
   /**
@@ -305,6 +287,7 @@ export class Ingestor {
     );
     if (this.options.store.batchOpen) this.acc.abandon();
     else this.options.store.rollback();
+    this.pending.clear();
     for (const s of this.sources) await s.tailer.close();
     const giveUp = this.options.replayCommitGiveUpMs ?? 30_000;
     if (this.options.mode === 'replay' && at - this.firstFailureAt >= giveUp) {

@@ -68,8 +68,6 @@ export function addCounters(into: SourceCounters, from: SourceCounters): void {
 export class LineProcessor {
   /** counts since the last `takeCounters()`: they only become totals once their batch commits */
   private counters: SourceCounters = emptyCounters();
-  /** newest event time this source has produced (replay reads the source that is furthest behind first) */
-  lastEventTs = -Infinity;
   private readonly held = new Map<number, HeldRecord>();
   /** per file: the end offset of the newest batch processed (what a held record's flush may commit) */
   private readonly lastBatchEnd = new Map<number, number>();
@@ -228,7 +226,6 @@ export class LineProcessor {
     const event = this.builder.build(record, tokens, { source: this.source.name, sourceHost: this.source.host, fileId, offset, raw });
     acc.addEvent(event);
     this.counters.events++;
-    if (event.ts > this.lastEventTs) this.lastEventTs = event.ts;
     for (const t of tokens) acc.observeToken(t.tokenId, t.type, t.hint, event.ts);
     if (event.token_id !== null && event.attribution === 'inferred') acc.observeToken(event.token_id, event.token_type, null, event.ts);
   }

@@ -78,10 +78,10 @@ export class RuleEngine implements BatchParticipant {
   private lateEvents = 0;
   /** open alerts whose evidence text lags their last evaluation (rebuilt before they are written) */
   private readonly stale = new Map<OpenAlert, { rule: Rule; labels: Record<string, string>; cond: Condition; record: GroupRecord }>();
-  /** sources that still have data waiting to be read: the clock does not pass their watermark */
-  private readonly behind = new Set<string>();
   /** wall clock minus event time of the newest event, when events are current (live tailing) */
   private liveLag: number | null = null;
+  /** told the sample events of a rule whenever its condition holds (telemetry keeps their spans); null: nobody listens */
+  onConditionHeld: ((eventId: number) => void) | null = null;
 
   constructor(db: Db, private readonly options: EngineOptions) {
     this.rules = [...options.rules].sort((a, b) => a.id.localeCompare(b.id));
@@ -142,25 +142,14 @@ export class RuleEngine implements BatchParticipant {
     this.loadClock();
   }
 
-  /** A source has data waiting to be read (`behind`), or has caught up. */
-  setSourceBehind(source: string, behind: boolean): void {
-    if (behind) this.behind.add(source);
-    else this.behind.delete(source);
-  }
-
   /**
-   * Moves the clock as far as the sources allow: to the newest watermark minus the allowed lateness, but never
-   * past the watermark of a source that still has data waiting (its events are not late, only not read yet).
+   * Moves the clock as far as the sources allow: the newest watermark minus the allowed lateness. (The pipeline
+   * feeds sources in event-time order, so one source read ahead of another cannot push the clock past it.)
    */
   catchUp(): void {
-    let limit = -Infinity;
-    if (this.behind.size > 0) {
-      limit = Infinity;
-      for (const source of this.behind) limit = Math.min(limit, this.watermarks.get(source) ?? -Infinity);
-    } else {
-      for (const w of this.watermarks.values()) limit = Math.max(limit, w);
-    }
-    if (Number.isFinite(limit)) this.advanceTo(limit - this.options.allowedLatenessMs);
+    let newest = -Infinity;
+    for (const w of this.watermarks.values()) if (w > newest) newest = w;
+    if (Number.isFinite(newest)) this.advanceTo(newest - this.options.allowedLatenessMs);
   }
 
   /**
@@ -252,6 +241,7 @@ export class RuleEngine implements BatchParticipant {
       }
       return;
     }
+    if (this.onConditionHeld !== null) for (let i = 0; i < record.samples.length; i += 2) this.onConditionHeld(record.samples[i]!);
     if (!open) {
       this.openAlert(rule, key, labels, cond, at, record);
       return;
