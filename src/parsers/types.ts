@@ -4,14 +4,17 @@
 import type { SourceType } from '../config/types.js';
 
 /** Why a line could not become an event. Stored in `rejects.reason`. */
-export type RejectReason =
-  | 'format_mismatch' // the line does not have the configured format's shape
-  | 'bad_timestamp' // the timestamp field is missing or unreadable
-  | 'bad_field' // a numeric/IP field holds something else
-  | 'binary' // control bytes: not a text log line
-  | 'invalid_utf8' // bytes that are not UTF-8, and the line did not parse
-  | 'oversized' // longer than max_line_bytes
-  | 'truncated'; // the file ended in the middle of this line
+export const REJECT_REASONS = [
+  'format_mismatch', // the line does not have the configured format's shape
+  'bad_timestamp', // the timestamp field is missing or unreadable
+  'bad_field', // a numeric/IP field holds something else
+  'binary', // control bytes: not a text log line
+  'invalid_utf8', // bytes that are not UTF-8, and the line did not parse
+  'oversized', // longer than max_line_bytes
+  'truncated', // the file ended in the middle of this line
+] as const;
+
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface ParseFailure {
   ok: false;

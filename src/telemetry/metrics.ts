@@ -5,6 +5,7 @@
 
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { SourceCounters } from '../pipeline/lineProcessor.js';
+import { REJECT_REASONS } from '../parsers/types.js';
 import { ProducedHistogram, type HistogramSeries } from './durationHistogram.js';
 
 export const REQUEST_DURATION_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
@@ -128,6 +129,18 @@ export class PhabwatchMetrics {
 
   setDeliveryProvider(fn: DeliveryCountsProvider): void {
     this.deliveryProvider = fn;
+  }
+
+  /**
+   * Starts each configured source's line and reject counters at 0, so a dashboard shows 0 rather than "no data" and
+   * `increase(phabwatch_rejects_total[5m]) > 0` sees a source's very first reject (a series that appears at 1 has no
+   * increase to show).
+   */
+  initSources(sources: Iterable<string>): void {
+    for (const source of sources) {
+      this.lines.add(0, this.cached(`source\u0000${source}`, () => ({ source })));
+      for (const reason of REJECT_REASONS) this.rejects.add(0, this.cached(`reject\u0000${source}\u0000${reason}`, () => ({ source, reason })));
+    }
   }
 
   /** Lines and rejects of a committed batch (per source), and how long its commit took. */

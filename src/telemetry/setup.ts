@@ -266,6 +266,7 @@ function startMetrics(parts: Parts, resource: Resource, logger: Logger): void {
   parts.meterProvider = new MeterProvider({ resource, readers });
   parts.metrics = new PhabwatchMetrics(parts.meterProvider.getMeter(SCOPE), durations);
   const metrics = parts.metrics;
+  metrics.initSources(parts.config.sources.map((s) => s.name));
   health.onCount = (signal, outcome, n) => metrics.recordExport(signal, outcome, n);
 }
 

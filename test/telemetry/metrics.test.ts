@@ -50,6 +50,21 @@ test('each commit adds its lines and rejects per source and reason, and its dura
   assert.equal((commit.points[0]!.value as { sum: number }).sum, 52);
 });
 
+test('each configured source starts with its lines and every reject reason at 0, so the first reject shows as an increase', async () => {
+  const { metrics, collect } = setup();
+  metrics.initSources(['phab', 'web']);
+  let rm = await collect();
+  assert.deepEqual(find(rm, 'phabwatch.lines')!.points.map((p) => [p.attributes.source, p.value]).sort(), [['phab', 0], ['web', 0]]);
+  const zeros = find(rm, 'phabwatch.rejects')!.points;
+  assert.equal(zeros.length, 2 * 7);
+  assert.ok(zeros.every((p) => p.value === 0));
+  assert.ok(zeros.some((p) => p.attributes.source === 'web' && p.attributes.reason === 'binary'));
+  metrics.recordCommit(new Map([['web', counters(10, { binary: 1 })]]), 1);
+  rm = await collect();
+  const web = find(rm, 'phabwatch.rejects')!.points.filter((p) => p.attributes.source === 'web' && p.value !== 0);
+  assert.deepEqual(web.map((p) => [p.attributes.reason, p.value]), [['binary', 1]]);
+});
+
 test('delivery attempts and backlog come from the delivery loop\'s counts, as they are when collected', async () => {
   const { metrics, collect } = setup();
   let delivered = 3;
