@@ -20,12 +20,17 @@ function removeStore(dbPath: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
 }
 
-/** `phabwatch replay --type TYPE FILE` into a fresh store; extra CLI args (e.g. --no-rules) appended. */
-export function replayOnce(file: string, type: string, dbPath: string, workDir: string, extraArgs: string[] = [], registry: string | null = null): ReplayResult {
+/**
+ * `phabwatch replay --type TYPE FILE` into a fresh store; extra CLI args (e.g. --no-rules) appended, `extraConfig`
+ * (YAML lines, e.g. a telemetry block) added to the config.
+ */
+export function replayOnce(
+  file: string, type: string, dbPath: string, workDir: string, extraArgs: string[] = [], registry: string | null = null, extraConfig = '',
+): ReplayResult {
   removeStore(dbPath);
   const config = join(workDir, 'bench-replay.yaml');
   const identities = registry === null ? '' : `identities: { registry: ${registry}, cluster_networks: [10.0.0.0/8] }\n`;
-  writeFileSync(config, `store: { path: ${dbPath} }\nsources: []\n${identities}timezone: America/New_York\nlog: { level: warn }\n`);
+  writeFileSync(config, `store: { path: ${dbPath} }\nsources: []\n${identities}timezone: America/New_York\nlog: { level: warn }\n${extraConfig}`);
   const result = spawnSync(process.execPath, [BIN, 'replay', '--config', config, '--type', type, '--source', 'bench', '--json', '--no-progress', ...extraArgs, file], {
     encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });
@@ -107,4 +112,44 @@ export async function liveLatency(workDir: string, lines: number, linesPerSecond
     agent.kill('SIGTERM');
     await new Promise((resolve) => agent.on('exit', resolve));
   }
+}
+
+export interface AcceptingCollector {
+  endpoint: string;
+  /** stops the collector; what it received per signal */
+  stop(): Promise<Record<string, { requests: number; bytes: number }>>;
+}
+
+/** Starts bench/acceptingCollector.js in its own process (the replays run synchronously in this one). */
+export async function startAcceptingCollector(): Promise<AcceptingCollector> {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'acceptingCollector.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let buffered = '';
+  let wake: (() => void) | null = null;
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    for (let i = buffered.indexOf('\n'); i !== -1; i = buffered.indexOf('\n')) {
+      lines.push(buffered.slice(0, i));
+      buffered = buffered.slice(i + 1);
+    }
+    wake?.();
+  });
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error(`the accepting collector exited (${child.exitCode})`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 200);
+      });
+    }
+    return lines.shift()!;
+  };
+  const { port } = JSON.parse(await nextLine()) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.stdin!.end();
+      return (JSON.parse(await nextLine()) as { counts: Record<string, { requests: number; bytes: number }> }).counts;
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bareInsert, buildRows, readAndSplit } from './baselines.js';
 import { ensureDataset } from './dataset.js';
-import { liveLatency, replayOnce, type ReplayResult } from './phabwatchRuns.js';
+import { liveLatency, replayOnce, startAcceptingCollector, type ReplayResult } from './phabwatchRuns.js';
 import { fmt, median, percentile } from './stats.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, out: { type: 'string', default: 'bench/out' } } });
@@ -77,6 +77,7 @@ async function throughputSection(name: string, file: string, type: string): Prom
 
 await throughputSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
 await rulesSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
+await exportsSection('phorge access', dataset.phorgeAccess, 'phabricator-access');
 await throughputSection('nginx', dataset.nginx, 'nginx');
 
 /**
@@ -103,6 +104,41 @@ async function rulesSection(name: string, file: string, type: string): Promise<v
     { measure: `${name}: peak RSS with rules`, value: `${fmt(rssOn / 2 ** 20)} MiB`, baseline: `--no-rules ${fmt(rssOff / 2 ** 20)} MiB`, ratio: '' },
   );
   results[`${name} rules`] = { withRulesLinesPerSecond: on, noRulesLinesPerSecond: off, costShare: 1 - on / off, peakRssWithRules: rssOn, peakRssWithout: rssOff };
+}
+
+/**
+ * Every export on (OTLP traces, metrics and logs as protobuf to a local collector that accepts everything, and the
+ * Prometheus endpoint) against none, same file, same run, alternating; both with the shipped rules, as deployed
+ * (flagged requests' spans and alert records only exist with them).
+ */
+async function exportsSection(name: string, file: string, type: string): Promise<void> {
+  log(`\n== ${name}: replay with every export on (OTLP to a local accepting collector, Prometheus endpoint) vs off (${RUNS} runs each, alternating)`);
+  const collector = await startAcceptingCollector();
+  const telemetry = `telemetry:\n  otlp: { endpoint: ${collector.endpoint}, protocol: http/protobuf, traces: true, metrics: true, logs: true }\n`
+    + '  prometheus: { listen: "127.0.0.1:0" }\n';
+  const on: ReplayResult[] = [];
+  const off: ReplayResult[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      off.push(replayOnce(file, type, join(OUT, 'exports-off.db'), OUT, [], dataset.registry));
+      on.push(replayOnce(file, type, join(OUT, 'exports-on.db'), OUT, [], dataset.registry, telemetry));
+      log(`   run ${i + 1}: exports ${fmt(on[i]!.summary.lines / (on[i]!.summary.elapsedMs / 1000))} lines/s (RSS ${fmt(on[i]!.summary.peakRssBytes / 2 ** 20)} MiB), none ${fmt(off[i]!.summary.lines / (off[i]!.summary.elapsedMs / 1000))} lines/s`);
+    }
+  } finally {
+    const received = await collector.stop();
+    results[`${name} exports received`] = received;
+    log(`   the collector received: ${Object.entries(received).map(([s, c]) => `${s} ${c.requests} requests, ${fmt(c.bytes / 2 ** 20, 1)} MiB`).join('; ')}`);
+  }
+  const rate = (rs: ReplayResult[]): number => median(rs.map((r) => r.summary.lines / (r.summary.elapsedMs / 1000)));
+  const withExports = rate(on);
+  const without = rate(off);
+  const rssOn = Math.max(...on.map((r) => r.summary.peakRssBytes));
+  const rssOff = Math.max(...off.map((r) => r.summary.peakRssBytes));
+  rows.push(
+    { measure: `${name}: replay with every export on`, value: `${fmt(withExports)} lines/s`, baseline: `exports off ${fmt(without)} lines/s`, ratio: `${fmt((1 - withExports / without) * 100, 1)}% cost` },
+    { measure: `${name}: peak RSS with exports`, value: `${fmt(rssOn / 2 ** 20)} MiB`, baseline: `exports off ${fmt(rssOff / 2 ** 20)} MiB`, ratio: '' },
+  );
+  results[`${name} exports`] = { withExportsLinesPerSecond: withExports, withoutLinesPerSecond: without, costShare: 1 - withExports / without, peakRssWithExports: rssOn, peakRssWithout: rssOff };
 }
 
 log('\n== live tailing latency: 20,000 lines at 2,000 lines/s');

@@ -81,6 +81,7 @@ export class AlertBook {
   private readonly deleteEvidence;
   private readonly insertNotification;
   private readonly copySamples;
+  private readonly samplesOf;
 
   constructor(private readonly db: Db, private readonly wallClock: () => number = Date.now) {
     this.insertAlert = db.prepare(`INSERT INTO alerts
@@ -94,6 +95,7 @@ export class AlertBook {
     this.insertNotification = db.prepare('INSERT INTO alert_notifications (alert_id, kind, at, created_at) VALUES (?, ?, ?, ?)');
     this.copySamples = db.prepare(`INSERT OR IGNORE INTO alert_events (alert_id, event_id, ts, source, file_id, offset, raw)
       SELECT ?, id, ts, source, file_id, offset, raw FROM events WHERE id = ?`);
+    this.samplesOf = db.prepare('SELECT event_id FROM alert_events WHERE alert_id = ? ORDER BY event_id').pluck();
     this.reload();
   }
 
@@ -157,6 +159,11 @@ export class AlertBook {
     if (firing) this.notify(alert, 'firing', a.at);
     this.remember(alert);
     return alert;
+  }
+
+  /** The ids of the sample events stored with an alert (its evidence). */
+  sampleEventIds(alert: OpenAlert): number[] {
+    return this.samplesOf.all(alert.id) as number[];
   }
 
   /** A changed value or evidence: written at the next flush. */

@@ -80,8 +80,12 @@ export class RuleEngine implements BatchParticipant {
   private readonly stale = new Map<OpenAlert, { rule: Rule; labels: Record<string, string>; cond: Condition; record: GroupRecord }>();
   /** wall clock minus event time of the newest event, when events are current (live tailing) */
   private liveLag: number | null = null;
-  /** told the sample events of a rule whenever its condition holds (telemetry keeps their spans); null: nobody listens */
-  onConditionHeld: ((eventId: number) => void) | null = null;
+  /**
+   * told the sample events of each alert that fires (its evidence: telemetry keeps their spans, which the alert's
+   * span links to); null: nobody listens. Only a fired alert's samples, not every event of a condition that keeps
+   * holding, nor those of a pending alert that never fires, so the spans kept this way stay bounded by the alerts.
+   */
+  onAlertSamples: ((eventId: number) => void) | null = null;
 
   constructor(db: Db, private readonly options: EngineOptions) {
     this.rules = [...options.rules].sort((a, b) => a.id.localeCompare(b.id));
@@ -241,7 +245,6 @@ export class RuleEngine implements BatchParticipant {
       }
       return;
     }
-    if (this.onConditionHeld !== null) for (let i = 0; i < record.samples.length; i += 2) this.onConditionHeld(record.samples[i]!);
     if (!open) {
       this.openAlert(rule, key, labels, cond, at, record);
       return;
@@ -254,9 +257,15 @@ export class RuleEngine implements BatchParticipant {
     if (open.state === 'pending' && at - open.startedAt >= rule.for_ms) {
       this.refresh(open);
       this.alerts.fire(open, at);
+      this.tellSamples(open);
     } else {
       this.alerts.touch(open);
     }
+  }
+
+  private tellSamples(alert: OpenAlert): void {
+    if (this.onAlertSamples === null) return;
+    for (const id of this.alerts.sampleEventIds(alert)) this.onAlertSamples(id);
   }
 
   /** Brings an open alert's evidence and summary up to date with its last evaluation. */
@@ -275,12 +284,14 @@ export class RuleEngine implements BatchParticipant {
       return;
     }
     const evidence = this.evidenceOf(rule, cond, record, record.samples.length, null);
+    const sampleEventIds = record.samples.filter((_, i) => i % 2 === 0);
     this.alerts.create({
       ruleId: rule.id, severity: rule.severity, groupKey: key, labels: { ...labels, ...rule.labels },
       state: rule.for_ms > 0 ? 'pending' : 'firing', at, value: cond.value,
       summary: this.summaryOf(rule, labels, cond, evidence), annotations: this.annotationsOf(rule, labels, cond, evidence), evidence,
-      sampleEventIds: record.samples.filter((_, i) => i % 2 === 0),
+      sampleEventIds,
     });
+    if (this.onAlertSamples !== null && rule.for_ms <= 0) for (const id of sampleEventIds) this.onAlertSamples(id);
   }
 
   /** The rule is over its flood cap: count this group in the rule's single summary alert instead. */
@@ -356,6 +367,7 @@ export class RuleEngine implements BatchParticipant {
       else if (now - alert.startedAt >= rule.for_ms) {
         this.refresh(alert);
         this.alerts.fire(alert, now);
+        this.tellSamples(alert);
       }
       return;
     }

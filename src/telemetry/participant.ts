@@ -111,7 +111,7 @@ export class TelemetryParticipant implements BatchParticipant {
     }
   }
 
-  /** The rule engine says this event was counted by a rule whose condition held (its span is kept as `flagged`). */
+  /** The rule engine says this event is a sample of an alert it opened (its span is kept as `flagged`). */
   flag(eventId: number): void {
     if (!this.tracing) return;
     if (eventId > this.lastSeenId) this.flagsAhead.add(eventId);

@@ -1,7 +1,7 @@
 // Which request spans are kept (telemetry.traces.sample). Each line has a fixed sampling number u in [0, 1)
 // (spanIds.ts), so a decision never depends on when or how often the line is read:
 //   errors  (5xx, auth failures, failed logins, failed SSH commands): kept when u < errors
-//   flagged (counted by a rule whose condition held):                 kept when u < flagged
+//   flagged (a sample request of an alert, see RuleEngine.onAlertSamples): kept when u < flagged
 //   every request:                                                   kept when u < other
 // A request that is several of these is kept when any of them keeps it.
 

@@ -105,7 +105,7 @@ export class Telemetry {
 
   /**
    * Counts the store's batches and turns their requests into spans: adds the participant to `store` and lets
-   * the rule engine flag the events of rules whose condition holds. Call once, after the engine is built.
+   * the rule engine flag the sample events of the alerts it opens. Call once, after the engine is built.
    */
   watchStore(db: Db, store: IngestStore, engine: RuleEngine | null): TelemetryParticipant | null {
     if (this.participant !== null) throw new Error('telemetry already watches a store');
@@ -118,7 +118,7 @@ export class Telemetry {
       calendar: new BusinessCalendar(config.business_hours, config.timezone, config.identities.timezones),
     });
     store.addParticipant(participant);
-    if (engine !== null && spans !== null && this.p.sampling.flaggingMatters) engine.onConditionHeld = (id) => participant.flag(id);
+    if (engine !== null && spans !== null && this.p.sampling.flaggingMatters) engine.onAlertSamples = (id) => participant.flag(id);
     this.alertSpans?.useStore(db);
     this.participant = participant;
     return participant;

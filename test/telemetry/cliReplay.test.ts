@@ -137,10 +137,13 @@ test('sampling: every error is kept, the same spans on every replay (protobuf or
   const kept = rest.filter((e) => plainIds.has(spanIdOf(e))).length;
   const share = kept / rest.length;
   assert.ok(Math.abs(share - OTHER_SHARE) < 0.01, `kept ${kept} of ${rest.length} = ${share}`);
-  // Rules add the flagged requests (counted by a rule whose condition held), never remove any.
+  // Rules add the flagged requests, never remove any: exactly the fired alerts' sample requests not kept otherwise.
   for (const id of plainIds) assert.ok(protoIds.has(id));
-  const flagged = [...protoIds].filter((id) => !plainIds.has(id));
-  assert.ok(flagged.length > 0, 'the example day has alerts, so some requests are flagged');
+  const flagged = [...protoIds].filter((id) => !plainIds.has(id)).sort();
+  const sampleIds = new Set(readStore(proto.store, (db) => db.prepare('SELECT DISTINCT e.event_id FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.fired_at IS NOT NULL').all() as { event_id: number }[]).map((r) => r.event_id));
+  const samples = proto.events.filter((e) => sampleIds.has(e.id) && SPAN_KINDS.has(e.kind)).map(spanIdOf);
+  assert.ok(samples.length > 0, 'the example day has alerts with request samples');
+  assert.deepEqual(flagged, [...new Set(samples.filter((id) => !plainIds.has(id)))].sort());
 });
 
 test('metrics: the documented names, units and attribute keys, adding up to what the store holds', () => {
