@@ -142,12 +142,17 @@ function showAlert(db: Db, id: number, json: boolean): number {
   const samples = db.prepare('SELECT event_id, ts, source, raw FROM alert_events WHERE alert_id = ? ORDER BY ts, event_id').all(id) as {
     event_id: number; ts: number; source: string; raw: string;
   }[];
-  const notifications = db.prepare('SELECT kind, at, created_at FROM alert_notifications WHERE alert_id = ? ORDER BY id').all(id) as {
-    kind: string; at: number; created_at: number;
+  const notifications = db.prepare('SELECT id, kind, at, created_at FROM alert_notifications WHERE alert_id = ? ORDER BY id').all(id) as {
+    id: number; kind: string; at: number; created_at: number;
   }[];
+  const deliveries = deliveriesOf(db, id);
   const alert = toJsonAlert(row);
   if (json) {
-    process.stdout.write(`${toJson({ ...alert, samples: samples.map((s) => ({ ...s, ts: iso(s.ts) })), notifications: notifications.map((n) => ({ kind: n.kind, at: iso(n.at) })) })}\n`);
+    process.stdout.write(`${toJson({
+      ...alert,
+      samples: samples.map((s) => ({ ...s, ts: iso(s.ts) })),
+      notifications: notifications.map((n) => ({ kind: n.kind, at: iso(n.at), deliveries: deliveries.get(n.id) ?? [] })),
+    })}\n`);
     return EXIT.ok;
   }
   const evidence = JSON.parse(row.evidence) as Record<string, unknown>;
@@ -168,7 +173,47 @@ function showAlert(db: Db, id: number, json: boolean): number {
   lines.push(`  samples (${samples.length}):`);
   for (const s of samples) lines.push(`    ${iso(s.ts)} ${s.source} #${s.event_id}: ${s.raw.split('\n')[0]}`);
   lines.push('  notifications:');
-  for (const n of notifications) lines.push(`    ${n.kind} at ${iso(n.at)}`);
+  for (const n of notifications) {
+    const sent = (deliveries.get(n.id) ?? []).map(describeDelivery).join('; ');
+    lines.push(`    ${n.kind} at ${iso(n.at)}${sent === '' ? '' : `   ${sent}`}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
+}
+
+interface DeliveryRow {
+  sink: string;
+  status: 'pending' | 'delivered' | 'dropped' | 'skipped';
+  attempts: number;
+  at: string | null;
+  reason: string | null;
+  last_error: string | null;
+}
+
+/** Each notification's delivery to each destination (`run` delivers; an older store or `replay` has none). */
+function deliveriesOf(db: Db, alertId: number): Map<number, DeliveryRow[]> {
+  const byNotification = new Map<number, DeliveryRow[]>();
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_deliveries'").get() !== undefined;
+  if (!hasTable) return byNotification;
+  const rows = db.prepare(`SELECT d.notification_id, d.sink, d.status, d.attempts, d.reason, d.last_error,
+      coalesce(d.delivered_at, d.dropped_at) AS at
+    FROM alert_deliveries d JOIN alert_notifications n ON n.id = d.notification_id
+    WHERE n.alert_id = ? ORDER BY d.notification_id, d.sink`).all(alertId) as (Omit<DeliveryRow, 'at'> & { notification_id: number; at: number | null })[];
+  for (const r of rows) {
+    let list = byNotification.get(r.notification_id);
+    if (list === undefined) byNotification.set(r.notification_id, (list = []));
+    list.push({ sink: r.sink, status: r.status, attempts: r.attempts, at: r.at === null ? null : iso(r.at), reason: r.reason, last_error: r.last_error });
+  }
+  return byNotification;
+}
+
+function describeDelivery(d: DeliveryRow): string {
+  switch (d.status) {
+    case 'delivered':
+      return `${d.sink} delivered ${d.at ?? ''}`.trimEnd();
+    case 'pending':
+      return `${d.sink} pending${d.attempts > 0 ? ` after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.last_error ? ` (${d.last_error})` : ''}` : ''}`;
+    default:
+      return `${d.sink} ${d.status}${d.reason ? ` (${d.reason})` : ''}`;
+  }
 }

@@ -1,6 +1,7 @@
 // `phabwatch doctor`: says what is wrong with an installation and how to fix it: the config, every source
 // path, a sample of each source parsed with its configured format (parse rate and the first failing line),
-// the token registry, and whether the store is writable. Exit 1 when anything is wrong.
+// the token registry, whether the store is writable, and whether alerts and telemetry can get out
+// (doctorDestinations.ts). Exit 1 when anything is wrong.
 
 import { closeSync, openSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { PathsProvider } from '../sources/pathsProvider.js';
 import { describeSqliteError, openStore, readHmacKey, schemaVersion } from '../store/database.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { exampleNotice, resolveConfig } from './configResolver.js';
+import { checkDeliveryQueue, checkDestinations } from './doctorDestinations.js';
 import { toJson } from './output.js';
 import { formatBytes } from './progress.js';
 
@@ -37,7 +39,9 @@ export const doctorCommand: Command = {
 
 Checks that the config is valid, that every source path names readable files, that a sample of each source
 parses with its configured format (shows the parse rate and the first failing line), that the token
-registry reads, and that the store is writable. Exits 1 when something is wrong.`,
+registry reads, that the store is writable, that Alertmanager is ready and webhook and OTLP endpoints accept
+connections (nothing is sent), that the Prometheus listen address is free, and that no alert delivery is
+stuck. Exits 1 when something is wrong.`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, json: { type: 'boolean' } }, false);
     if (values.help) {
@@ -64,6 +68,7 @@ registry reads, and that the store is writable. Exits 1 when something is wrong.
       const scrubber = checkStore(config, checks);
       for (const source of config.sources) await checkSource(source, scrubber, checks);
       checkRegistry(config, checks);
+      await checkDestinations(config, checks);
     }
     const failed = checks.some((c) => c.status === 'fail');
     if (values.json) process.stdout.write(`${toJson({ ok: !failed, checks })}\n`);
@@ -103,6 +108,7 @@ function checkStore(config: PhabwatchConfig, checks: Check[]): SecretScrubber {
         message: `${path}: writable, schema version ${schemaVersion(db)}, ${events.toLocaleString('en-US')} events${free === null ? '' : `, ${formatBytes(free)} free`}`,
         details,
       });
+      checkDeliveryQueue(db, checks);
       return new SecretScrubber(readHmacKey(db));
     } finally {
       db.close();

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { alertmanagerBinary, startAlertmanager, type AmNotification, type RunningAlertmanager } from '../support/alertmanager.js';
-import { REPO_ROOT, startAgent, tempDir, waitFor, type RunningAgent } from '../support/cli.js';
+import { REPO_ROOT, runCli, startAgent, tempDir, waitFor, type RunningAgent } from '../support/cli.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples');
@@ -265,6 +265,22 @@ test('run on the example: every notification reaches the webhooks and stdout, ev
   assert.equal(stdoutLines.length, total, agent.output().stdout);
   for (const line of stdoutLines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (FIRING|RESOLVED) (info|warning|critical) [a-z-]+ .*: .+ \(alert \d+\)$/);
   assertNoRawToken('run on the example', [direct, slack, amHook], agent.output().stdout + agent.output().stderr);
+
+  // `alerts show` tells the on-call engineer where each notification of an alert went.
+  const shown = resolved[0]!;
+  const show = runCli(['alerts', 'show', String(shown.id), '--json', '--config', config]);
+  assert.equal(show.status, 0, show.stderr);
+  const detail = JSON.parse(show.stdout) as { notifications: { kind: string; deliveries: { sink: string; status: string }[] }[] };
+  assert.deepEqual(detail.notifications.map((n) => n.kind), ['firing', 'resolved']);
+  for (const n of detail.notifications) assert.deepEqual(n.deliveries.map((d) => `${d.sink} ${d.status}`).sort(), sinks.map((s) => `${s} delivered`).sort());
+  const text = runCli(['alerts', 'show', String(shown.id), '--config', config]);
+  assert.match(text.stdout, /resolved at \S+ +alertmanager delivered \S+; stdout delivered \S+; webhook:0 delivered \S+; webhook:1 delivered/);
+
+  // And `doctor` finds this Alertmanager ready and the webhook receivers listening.
+  const doctor = runCli(['doctor', '--config', config]);
+  assert.ok(doctor.stdout.includes(`ok    alerts alertmanager: ${new URL(am.url).origin}: ready`), doctor.stdout);
+  assert.match(doctor.stdout, /ok +alerts webhook:1: http:\/\/127\.0\.0\.1:\d+: accepts connections/);
+  assert.doesNotMatch(doctor.stdout, /not-a-real-secret/);
 });
 
 test('an Alertmanager outage while alerts fire: ingestion goes on, every alert is delivered afterwards, none twice', { timeout: 240_000 }, async () => {

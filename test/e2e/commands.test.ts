@@ -3,11 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { BIN, REPO_ROOT, runCli, startAgent, tempDir, waitFor } from '../support/cli.js';
+import { closedPort } from '../telemetry/cliHarness.js';
 
 const dir = tempDir('commands');
 after(() => dir.remove());
@@ -86,6 +89,35 @@ test('doctor passes on the example and explains a wrong format with the first fa
   assert.match(result.stdout, /hint: set `format:`/);
   assert.match(result.stdout, /FAIL +source gone \(phabricator-access\): no file matches .*\n.*log\.access\.path/);
   assert.match(result.stdout, /ok +store: .*: writable/);
+});
+
+test('doctor says which alert and telemetry destinations cannot be reached, without showing a URL path', async () => {
+  const closed = await closedPort();
+  const listening = createServer().listen(0, '127.0.0.1');
+  await once(listening, 'listening');
+  const busy = (listening.address() as AddressInfo).port;
+  try {
+    const config = dir.file('doctor-out.yaml', [
+      `store: { path: ${join(dir.path, 'doctor-out.db')} }`,
+      'sources:',
+      `  - { name: web, type: nginx, path: ${dir.file('doctor-out.log', '')} }`,
+      'alerts:',
+      `  alertmanager: { url: "http://127.0.0.1:${closed}" }`,
+      `  webhooks: [ { url: "http://127.0.0.1:${busy}/services/T000/B000/secret-path-part", format: slack } ]`,
+      'telemetry:',
+      `  otlp: { endpoint: "http://127.0.0.1:${closed}", traces: true, metrics: false, logs: false }`,
+      `  prometheus: { listen: "127.0.0.1:${busy}" }`,
+    ].join('\n'));
+    const result = runCli(['doctor', '--config', config]);
+    assert.equal(result.status, 1, result.stdout);
+    assert.match(result.stdout, new RegExp(`FAIL +alerts alertmanager: http://127\\.0\\.0\\.1:${closed}: not reachable \\(ECONNREFUSED\\)`));
+    assert.match(result.stdout, new RegExp(`ok +alerts webhook:0: http://127\\.0\\.0\\.1:${busy}: accepts connections`));
+    assert.match(result.stdout, new RegExp(`warn +telemetry traces: http://127\\.0\\.0\\.1:${closed}: not reachable`));
+    assert.match(result.stdout, new RegExp(`warn +telemetry prometheus: 127\\.0\\.0\\.1:${busy}: cannot listen \\(EADDRINUSE\\)`));
+    assert.doesNotMatch(result.stdout, /secret-path-part|services/);
+  } finally {
+    listening.close();
+  }
 });
 
 test('a long analyst query does not stop ingestion', { timeout: 60_000 }, async () => {
