@@ -54,22 +54,28 @@ export interface NewAlert {
   sampleEventIds: readonly number[];
 }
 
-interface AlertRow {
+/** One row of the `alerts` table as SQLite returns it (JSON columns as text); see docs/schema.md. */
+export interface AlertRow {
   id: number;
   rule_id: string;
   severity: Severity;
-  state: 'pending' | 'firing';
+  state: 'pending' | 'firing' | 'resolved';
   group_key: string;
   labels: string;
   summary: string;
   annotations: string;
   started_at: number;
   fired_at: number | null;
+  ended_at: number | null;
   last_held_at: number;
   last_notified_at: number | null;
   value: number | null;
   evidence: string;
+  late_events: number;
+  updated_at: number;
 }
+
+type OpenAlertRow = AlertRow & { state: 'pending' | 'firing' };
 
 export class AlertBook {
   /** rule id -> group key -> open alert */
@@ -104,7 +110,7 @@ export class AlertBook {
     this.open.clear();
     this.dirty.clear();
     this.count = 0;
-    const rows = this.db.prepare("SELECT * FROM alerts WHERE state != 'resolved'").all() as AlertRow[];
+    const rows = this.db.prepare("SELECT * FROM alerts WHERE state != 'resolved'").all() as OpenAlertRow[];
     for (const r of rows) {
       this.remember({
         id: r.id, ruleId: r.rule_id, severity: r.severity, groupKey: r.group_key, labels: JSON.parse(r.labels) as Record<string, string>,

@@ -4,7 +4,7 @@
 
 import type { Severity } from '../rules/model.js';
 import type { Db } from '../store/database.js';
-import type { Evidence, NotificationKind } from './alertBook.js';
+import type { AlertRow, Evidence, NotificationKind } from './alertBook.js';
 import type { AlertNotification } from './sinks/sink.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dropped' | 'skipped';
@@ -34,19 +34,8 @@ export interface QueuedDelivery {
   nextAttemptAt: number;
 }
 
-interface AlertRow {
-  id: number;
-  rule_id: string;
-  severity: Severity;
-  state: 'pending' | 'firing' | 'resolved';
-  labels: string;
-  summary: string;
-  annotations: string;
-  started_at: number;
-  fired_at: number | null;
-  ended_at: number | null;
-  evidence: string;
-}
+/** The alert columns a delivery needs. */
+type DeliveredAlertRow = Pick<AlertRow, 'id' | 'rule_id' | 'severity' | 'state' | 'labels' | 'summary' | 'annotations' | 'started_at' | 'fired_at' | 'ended_at' | 'evidence'>;
 
 interface SampleRow {
   event_id: number;
@@ -172,7 +161,7 @@ export class DeliveryStore {
   notification(d: QueuedDelivery, cache: Map<number, AlertNotification['alert'] | null>): AlertNotification | null {
     let alert = cache.get(d.alertId);
     if (alert === undefined) {
-      const row = this.alertStmt.get(d.alertId) as AlertRow | undefined;
+      const row = this.alertStmt.get(d.alertId) as DeliveredAlertRow | undefined;
       alert = row ? this.alertOf(row) : null;
       cache.set(d.alertId, alert);
     }
@@ -184,7 +173,7 @@ export class DeliveryStore {
    * ones whose resolve was delivered to it since `resolvedSince` (wall clock), oldest first.
    */
   toResend(sink: string, resolvedSince: number): AlertNotification['alert'][] {
-    return (this.resendStmt.all({ sink, resolvedSince }) as AlertRow[]).map((row) => this.alertOf(row));
+    return (this.resendStmt.all({ sink, resolvedSince }) as DeliveredAlertRow[]).map((row) => this.alertOf(row));
   }
 
   markDelivered(sink: string, ids: readonly number[], now: number): number {
@@ -215,7 +204,7 @@ export class DeliveryStore {
     this.db.transaction(work)();
   }
 
-  private alertOf(row: AlertRow): AlertNotification['alert'] {
+  private alertOf(row: DeliveredAlertRow): AlertNotification['alert'] {
     const samples = (this.samplesStmt.all(row.id) as SampleRow[]).map((s) => ({
       eventId: s.event_id, ts: s.ts, source: s.source, fileId: s.file_id, offset: s.offset, raw: s.raw,
     }));

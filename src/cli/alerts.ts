@@ -3,6 +3,7 @@
 //   phabwatch alerts show ID [--json]
 
 import { resolve } from 'node:path';
+import type { AlertRow } from '../alerts/alertBook.js';
 import { parseDuration } from '../config/duration.js';
 import { openStoreReadOnly, type Db } from '../store/database.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
@@ -18,23 +19,6 @@ const OPTIONS = {
   store: { type: 'string' },
   limit: { type: 'string' },
 } as const;
-
-interface AlertRow {
-  id: number;
-  rule_id: string;
-  severity: string;
-  state: string;
-  labels: string;
-  summary: string;
-  annotations: string;
-  started_at: number;
-  fired_at: number | null;
-  ended_at: number | null;
-  last_held_at: number;
-  value: number | null;
-  evidence: string;
-  late_events: number;
-}
 
 export const alertsCommand: Command = {
   name: 'alerts',
