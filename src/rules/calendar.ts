@@ -43,6 +43,9 @@ export class BusinessCalendar {
   private readonly holidays: ReadonlySet<number>;
   private readonly startMinute: number;
   private readonly endMinute: number;
+  /** the last local date formatted, by day number (localTime is called per off-hours event) */
+  private lastDay = Number.NaN;
+  private lastDate = '';
 
   constructor(hours: BusinessHours, private readonly defaultZone: string, zones: Readonly<Record<string, string>>) {
     if (!isKnownTimeZone(defaultZone)) throw new UnknownTimeZoneError(defaultZone, 'timezone');
@@ -83,7 +86,12 @@ export class BusinessCalendar {
     const local = ts + offset;
     const day = Math.floor(local / DAY_MS);
     const msOfDay = local - day * DAY_MS;
-    const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    // Events come in time order: the local date rarely changes from one to the next.
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      this.lastDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    }
+    const date = this.lastDate;
     const hh = Math.floor(msOfDay / 3_600_000);
     const mm = Math.floor((msOfDay % 3_600_000) / MINUTE_MS);
     const ss = Math.floor((msOfDay % MINUTE_MS) / 1000);
@@ -111,7 +119,19 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+const OFFSET_TEXT = new Map<number, string>();
+
 function formatOffset(offsetMs: number): string {
+  let text = OFFSET_TEXT.get(offsetMs);
+  if (text === undefined) {
+    text = offsetText(offsetMs);
+    // Offsets are a few dozen values at most (zones x DST); the bound is only a guard.
+    if (OFFSET_TEXT.size < 1024) OFFSET_TEXT.set(offsetMs, text);
+  }
+  return text;
+}
+
+function offsetText(offsetMs: number): string {
   const sign = offsetMs < 0 ? '-' : '+';
   const minutes = Math.round(Math.abs(offsetMs) / MINUTE_MS);
   return `${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;

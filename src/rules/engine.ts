@@ -78,6 +78,10 @@ export class RuleEngine implements BatchParticipant {
   private lateEvents = 0;
   /** open alerts whose evidence text lags their last evaluation (rebuilt before they are written) */
   private readonly stale = new Map<OpenAlert, { rule: Rule; labels: Record<string, string>; cond: Condition; record: GroupRecord }>();
+  /** rules by the event kind they can match (see Rule.kinds), filled as kinds are seen */
+  private readonly rulesByKind = new Map<string, readonly Rule[]>();
+  /** flood summary alerts kept open by groups already counted in them: last event time to update at the commit */
+  private readonly floodTouched = new Set<OpenAlert>();
   /** wall clock minus event time of the newest event, when events are current (live tailing) */
   private liveLag: number | null = null;
   /**
@@ -123,7 +127,7 @@ export class RuleEngine implements BatchParticipant {
       this.catchUp();
     }
     const ev: RuleEvent = { id, event, derived: null };
-    for (const rule of this.rules) {
+    for (const rule of this.rulesFor(event.kind)) {
       if (!rule.where(ev)) continue;
       if (rule.exempt_bots && this.isBot(ev, this.ctx.fields) === true) continue;
       const entry = this.groupOf(rule, ev);
@@ -132,8 +136,24 @@ export class RuleEngine implements BatchParticipant {
     }
   }
 
+  /** The rules whose `where` can match an event of this kind (in id order, like `rules`). */
+  private rulesFor(kind: string): readonly Rule[] {
+    let rules = this.rulesByKind.get(kind);
+    if (rules === undefined) {
+      rules = this.rules.filter((r) => r.kinds === null || r.kinds.has(kind));
+      this.rulesByKind.set(kind, rules);
+    }
+    return rules;
+  }
+
   beforeCommit(): void {
     for (const alert of [...this.stale.keys()]) this.refresh(alert);
+    for (const summary of this.floodTouched) {
+      const last = iso(summary.lastHeldAt);
+      if (summary.evidence.last_event_at !== last) summary.evidence = { ...summary.evidence, last_event_at: last };
+      this.alerts.touch(summary);
+    }
+    this.floodTouched.clear();
     this.states.flush();
     this.alerts.flush();
     this.saveClock();
@@ -141,6 +161,7 @@ export class RuleEngine implements BatchParticipant {
 
   onRollback(): void {
     this.stale.clear();
+    this.floodTouched.clear();
     this.states.clear();
     this.alerts.reload();
     this.loadClock();
@@ -280,7 +301,7 @@ export class RuleEngine implements BatchParticipant {
 
   private openAlert(rule: Rule, key: string, labels: Record<string, string>, cond: Condition, at: number, record: GroupRecord): void {
     if (!this.flood.admit(rule, at)) {
-      this.holdBack(rule, labels, at);
+      this.holdBack(rule, labels, at, record);
       return;
     }
     const evidence = this.evidenceOf(rule, cond, record, record.samples.length, null);
@@ -294,16 +315,25 @@ export class RuleEngine implements BatchParticipant {
     if (this.onAlertSamples !== null && rule.for_ms <= 0) for (const id of sampleEventIds) this.onAlertSamples(id);
   }
 
-  /** The rule is over its flood cap: count this group in the rule's single summary alert instead. */
-  private holdBack(rule: Rule, labels: Record<string, string>, at: number): void {
+  /**
+   * The rule is over its flood cap: count this group in the rule's single summary alert instead, once per group
+   * (a held-back group whose condition keeps holding only keeps the summary open).
+   */
+  private holdBack(rule: Rule, labels: Record<string, string>, at: number, record: GroupRecord): void {
     const summary = this.alerts.get(rule.id, FLOOD_KEY);
     if (summary) {
+      summary.lastHeldAt = Math.max(summary.lastHeldAt, at);
+      if (record.heldBackBy === summary.id) {
+        // Its evidence's last event time is brought up to date at the commit, not rebuilt per event.
+        this.floodTouched.add(summary);
+        return;
+      }
+      record.heldBackBy = summary.id;
       const held = Number(summary.value ?? 0) + 1;
       summary.value = held;
-      summary.lastHeldAt = at;
       const groups = (summary.evidence.details.groups as Record<string, string>[] | undefined) ?? [];
       if (groups.length < FLOOD_SAMPLE_GROUPS) groups.push(labels);
-      summary.evidence = { ...summary.evidence, value: held, last_event_at: iso(at), details: { ...summary.evidence.details, held_back: held, groups } };
+      summary.evidence = { ...summary.evidence, value: held, last_event_at: iso(summary.lastHeldAt), details: { ...summary.evidence.details, held_back: held, groups } };
       summary.summary = floodSummary(rule, held);
       this.alerts.touch(summary);
       return;
@@ -312,11 +342,11 @@ export class RuleEngine implements BatchParticipant {
       window: { start: iso(at - rule.flood.per_ms), end: iso(at) }, value: 1, bound: rule.flood.max, first_event_at: iso(at), last_event_at: iso(at),
       late_events: 0, matched_events: 1, details: { held_back: 1, groups: [labels], per: formatDuration(rule.flood.per_ms) },
     };
-    this.alerts.create({
+    record.heldBackBy = this.alerts.create({
       ruleId: rule.id, severity: rule.severity, groupKey: FLOOD_KEY, labels: { ...FLOOD_LABELS, ...rule.labels }, state: 'firing', at, value: 1,
       summary: floodSummary(rule, 1), annotations: { summary: floodSummary(rule, 1), runbook_url: rule.annotations.runbook_url, description: rule.description },
       evidence, sampleEventIds: [],
-    });
+    }).id;
   }
 
   // ---- time --------------------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ class RuleReader {
       return null;
     }
     const common: RuleCommon = {
-      id, title, severity, description, file: this.file, origin: this.origin, where: where.predicate, whereText: where.text,
+      id, title, severity, description, file: this.file, origin: this.origin, where: where.predicate, whereText: where.text, kinds: where.kinds,
       group_by: groupBy, for_ms: forMs, keep_firing_for_ms: keepFiring, renotify_ms: renotify, exempt_bots: exemptBots,
       labels, annotations: annotations.text, annotationTemplates: annotations.templates, samples, flood,
     };

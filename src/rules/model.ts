@@ -38,6 +38,8 @@ export interface RuleCommon {
   where: EventPredicate;
   /** the `where` as written, for `rules lint` and explanations */
   whereText: string;
+  /** the event kinds `where` can match at most, or null: any (the engine skips the rule for other kinds) */
+  kinds: ReadonlySet<string> | null;
   group_by: FieldName[];
   /** condition must hold this long before the alert fires (pending until then) */
   for_ms: number;

@@ -19,6 +19,8 @@ export interface GroupRecord {
   late: number;
   /** event time after which the record holds nothing */
   expiresAt: number;
+  /** the id of the flood summary alert that counted this group as held back (each group is counted once) */
+  heldBackBy?: number;
 }
 
 export interface GroupEntry {

@@ -51,7 +51,7 @@ interface Harness {
   engine: RuleEngine;
   feed(events: Partial<PhabEvent>[]): void;
   at(ts: number): void;
-  alerts(): { rule_id: string; labels: string; state: string; started_at: number; fired_at: number | null; ended_at: number | null; late_events: number; value: number | null; summary: string }[];
+  alerts(): { rule_id: string; labels: string; state: string; started_at: number; fired_at: number | null; ended_at: number | null; late_events: number; value: number | null; summary: string; evidence: string }[];
   notifications(): string[];
   restart(rules?: Rule[]): void;
 }
@@ -81,7 +81,7 @@ function harness(rules: Rule[], db: Db = openStore(':memory:')): Harness {
       parts.engine.advanceTo(ts);
       parts.store.commit({ offsets: [], tokens: new Map(), identities: new Map() });
     },
-    alerts: () => db.prepare('SELECT rule_id, labels, state, started_at, fired_at, ended_at, late_events, value, summary FROM alerts ORDER BY id').all() as ReturnType<Harness['alerts']>,
+    alerts: () => db.prepare('SELECT rule_id, labels, state, started_at, fired_at, ended_at, late_events, value, summary, evidence FROM alerts ORDER BY id').all() as ReturnType<Harness['alerts']>,
     notifications: () => (db.prepare('SELECT a.rule_id, n.kind, n.at FROM alert_notifications n JOIN alerts a ON a.id = n.alert_id ORDER BY n.id').all() as { rule_id: string; kind: string; at: number }[])
       .map((n) => `${n.rule_id} ${n.kind} +${(n.at - T0) / 1000}s`),
     restart(rs = rules) {
@@ -140,12 +140,18 @@ test('renotify repeats the notification while the alert keeps firing', () => {
 test('the flood guard opens one summary alert for the groups over the cap, and counts them', () => {
   const h = harness([rule(`${FAILURES.replace('threshold: 3', 'threshold: 1')}flood: { max: 3, per: 1h }\n`)]);
   h.feed(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'].map((ip, i) => ({ ts: T0 + i * 1000, client_ip: ip })));
+  // Held-back groups that keep failing are still two groups held back, not one per failure.
+  h.feed(['198.51.100.4', '198.51.100.5', '198.51.100.4'].map((ip, i) => ({ ts: T0 + 10_000 + i * 1000, client_ip: ip })));
   const alerts = h.alerts();
   assert.equal(alerts.length, 4, 'three alerts and one summary');
   const summary = alerts[3]!;
   assert.deepEqual(JSON.parse(summary.labels), { flood: 'true' });
   assert.equal(summary.value, 2);
   assert.match(summary.summary, /failures: 2 more alerts held back \(more than 3 in 1h\)/);
+  const evidence = JSON.parse(summary.evidence) as { last_event_at: string; details: { held_back: number; groups: unknown[] } };
+  assert.equal(evidence.details.held_back, 2);
+  assert.equal(evidence.details.groups.length, 2);
+  assert.equal(evidence.last_event_at, new Date(T0 + 12_000).toISOString(), 'the summary knows the latest held-back event');
 });
 
 test('a late event counts in its own window, and the alert says so', () => {

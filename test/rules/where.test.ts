@@ -47,6 +47,17 @@ const CASES: [string, Partial<PhabEvent>, boolean][] = [
   ['where:\n  path: { prefix: /auth/ }', { path: '/Auth/login/' }, false],
   ['where:\n  path: { prefix: /auth/ }', { path: null }, false],
   ['where:\n  path: { prefix: [/a/, /b/] }', { path: '/b/x' }, true],
+  // Several texts are one alternation: regex characters in them are literal, and the anchor holds.
+  ['where:\n  path: { prefix: [/a.b/, "/c(d)/", /e+/] }', { path: '/c(d)/x' }, true],
+  ['where:\n  path: { prefix: [/a.b/, "/c(d)/", /e+/] }', { path: '/axb/' }, false],
+  ['where:\n  path: { prefix: [/a.b/, "/c(d)/", /e+/] }', { path: '/eee' }, false],
+  ['where:\n  path: { prefix: [/a/, /b/] }', { path: '/x/a/' }, false],
+  ['where:\n  path: { suffix: [.php, "[x]"] }', { path: '/index.php' }, true],
+  ['where:\n  path: { suffix: [.php, "[x]"] }', { path: '/indexXphp' }, false],
+  ['where:\n  path: { suffix: [.php, "[x]"] }', { path: '/a[x]' }, true],
+  ['where:\n  path: { suffix: [.php, "[x]"] }', { path: '/a.php/' }, false],
+  ['where:\n  user_agent: { contains: [sqlmap, "a|b"] }', { user_agent: 'x a|b y' }, true],
+  ['where:\n  user_agent: { contains: [sqlmap, "a|b"] }', { user_agent: 'b' }, false],
   ['where:\n  path: { suffix: [.php, .env] }', { path: '/x/.env' }, true],
   ['where:\n  path: { suffix: .php }', { path: '/x/.phpx' }, false],
   ['where:\n  user_agent: { contains: curl }', { user_agent: 'Mozilla curl/8' }, true],
@@ -204,4 +215,22 @@ test('derived values are computed once per event and reused by every condition',
   assert.equal(where.predicate(event), true);
   assert.equal(where.predicate(event), true);
   assert.equal(ctx.registryCalls, 1, 'token_owner read three times, the registry asked once');
+});
+
+test('a where knows which event kinds it can match at most, so the engine can skip it for the others', () => {
+  const kinds = (yaml: string): string[] | null => {
+    const w = compile(yaml);
+    assert.deepEqual(w.errors, []);
+    return w.kinds === null ? null : [...w.kinds].sort();
+  };
+  assert.deepEqual(kinds('where:\n  kind: conduit\n  outcome: auth_failure'), ['conduit']);
+  assert.deepEqual(kinds('where:\n  kind: [http, login]'), ['http', 'login']);
+  assert.equal(kinds('where:\n  outcome: not_found'), null);
+  assert.equal(kinds('where:\n  not: { kind: conduit }'), null, 'a negation allows any kind');
+  assert.equal(kinds('where:\n  kind: { not: conduit }'), null);
+  assert.deepEqual(kinds('where:\n  any: [ { kind: login }, { kind: [http, vcs] } ]'), ['http', 'login', 'vcs']);
+  assert.equal(kinds('where:\n  any: [ { kind: login }, { path: { prefix: /auth/ } } ]'), null, 'one alternative of any kind');
+  assert.deepEqual(kinds('where:\n  kind: [http, conduit]\n  all: [ { kind: [conduit, ssh] } ]'), ['conduit']);
+  assert.deepEqual(kinds('where:\n  kind: http\n  any: [ { kind: conduit } ]'), [], 'contradictory: no kind at all');
+  assert.equal(kinds('where: null'), null);
 });
