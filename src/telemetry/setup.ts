@@ -3,7 +3,7 @@
 // the same resource. Nothing here may block or crash ingestion: exports run in the background with bounded
 // queues, failures are counted and logged (exportHealth.ts), and shutdown waits a bounded time.
 
-import type { Tracer } from '@opentelemetry/api';
+import type { SpanContext, Tracer } from '@opentelemetry/api';
 import type { LogRecord, Logger as OtelLogger } from '@opentelemetry/api-logs';
 import type { ExportResult } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -11,7 +11,6 @@ import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { SpanContext } from '@opentelemetry/api';
 import type { AlertNotification } from '../alerts/sinks/sink.js';
 import type { PhabwatchConfig, SourceType } from '../config/types.js';
 import type { Logger } from '../model/logger.js';
@@ -24,19 +23,19 @@ import { AlertSpanEmitter, PresetIdGenerator } from './alertSpans.js';
 import { AwaitedLogRecordProcessor } from './awaitedLogProcessor.js';
 import { CountingSpanProcessor, ExportHealth, GuardedMetricExporter, GuardedSpanExporter, type ExportCounts } from './exportHealth.js';
 import { logExporter, metricExporter, traceExporter } from './exporters.js';
-import { PhabwatchMetrics, requestDurationProducer, type BacklogProvider, type DeliveryResultLabel, type SignalName } from './metrics.js';
-
-/** What the delivery loop exposes (src/alerts/delivery.ts, DeliveryMetricsSource); both calls are cheap. */
-export interface DeliveryStats {
-  deliveryCounts(): Record<string, Readonly<Record<DeliveryResultLabel, number>>>;
-  backlog(): Record<string, number>;
-}
+import { PhabwatchMetrics, requestDurationProducer, type DeliveryResultLabel, type SignalName } from './metrics.js';
 import { resolveOtlpSettings, type OtlpSettings } from './otlpSettings.js';
 import { TelemetryParticipant } from './participant.js';
 import { RequestSpanEmitter } from './requestSpans.js';
 import { buildResource } from './resource.js';
 import { SamplingPolicy } from './sampling.js';
 import { SpanIdDeriver } from './spanIds.js';
+
+/** What the delivery loop exposes (src/alerts/delivery.ts, DeliveryMetricsSource); both calls are cheap. */
+export interface DeliveryStats {
+  deliveryCounts(): Record<string, Readonly<Record<DeliveryResultLabel, number>>>;
+  backlog(): Record<string, number>;
+}
 
 /** The instrumentation scope of everything phabwatch exports (Prometheus: otel_scope_name="phabwatch"). */
 export const SCOPE = 'phabwatch';
@@ -89,23 +88,9 @@ export class Telemetry {
     this.alertSpans = p.tracer === null ? null : new AlertSpanEmitter(p.tracer, p.ids, p.deriver, p.sampling);
   }
 
-  /** Whether anything is exported at all (OTLP or Prometheus). */
-  get active(): boolean {
-    return this.p.metrics !== null || this.p.tracer !== null || this.p.alertLogger !== null;
-  }
-
-  get settings(): OtlpSettings {
-    return this.p.settings;
-  }
-
-  /** null when metrics go nowhere */
-  get metrics(): PhabwatchMetrics | null {
-    return this.p.metrics;
-  }
-
   /**
    * Counts the store's batches and turns their requests into spans: adds the participant to `store` and lets
-   * the rule engine flag the sample events of the alerts it opens. Call once, after the engine is built.
+   * the rule engine flag the sample events of the alerts that fire. Call once, after the engine is built.
    */
   watchStore(db: Db, store: IngestStore, engine: RuleEngine | null): TelemetryParticipant | null {
     if (this.participant !== null) throw new Error('telemetry already watches a store');
@@ -130,11 +115,6 @@ export class Telemetry {
     // The ingestor times the whole commit, which includes telemetry's own after-commit work: leave that out.
     const own = this.participant?.lastFlushMs ?? 0;
     this.p.metrics.recordCommit(info.perSource, Math.max(0, info.commitMs - own));
-  }
-
-  /** How many notifications wait per sink (phabwatch.alert.backlog); watchDelivery installs one. */
-  setBacklogProvider(fn: BacklogProvider): void {
-    this.p.metrics?.setBacklogProvider(fn);
   }
 
   /** The delivery loop's counts and backlog become phabwatch.alert.deliveries and phabwatch.alert.backlog. */
