@@ -15,7 +15,7 @@ import type { BatchParticipant } from '../store/ingestStore.js';
 import type { BusinessCalendar } from './calendar.js';
 import type { Condition, EvaluatorContext } from './evaluator.js';
 import { fieldAccessor, type FieldAccessor, type FieldContext } from './fields.js';
-import type { FieldName, FieldValue, Rule, RuleEvent } from './model.js';
+import type { FieldName, FieldValue, Rule, RuleEvent, SequenceRule } from './model.js';
 import { RuleStateStore, type GroupEntry, type GroupRecord } from './stateStore.js';
 import { evaluatorFor, isInstantaneous } from './types/index.js';
 
@@ -26,6 +26,8 @@ const EXPIRE_EVERY_MS = 3_600_000;
 /** Held-back groups listed in a flood summary alert's evidence. */
 const FLOOD_SAMPLE_GROUPS = 10;
 const FLOOD_LABELS = { flood: 'true' } as const;
+/** Sequence groups tracked per rule before the engine stops tracking and looks every group up instead. */
+const MAX_TRACKED_SEQUENCE_GROUPS = 200_000;
 const FLOOD_KEY = '{"flood":"true"}';
 
 export interface EngineOptions {
@@ -67,7 +69,7 @@ export class RuleEngine implements BatchParticipant {
   private readonly wallClock: () => number;
   private readonly loadClockStmt;
   private readonly saveClockStmt;
-  private readonly absenceGroupsStmt;
+  private readonly groupKeysStmt;
   private flood!: FloodGuard;
   private clock = -Infinity;
   private nextTick = -Infinity;
@@ -75,6 +77,14 @@ export class RuleEngine implements BatchParticipant {
   private watermarks = new Map<string, number>();
   /** per absence rule: its groups (sources), always in memory since silence has no event to wake them */
   private absenceGroups = new Map<string, Map<string, { valueKey: string; labels: Record<string, string> }>>();
+  private readonly sequenceRules: readonly SequenceRule[];
+  /**
+   * per sequence rule: the value keys of its groups that have state (only a first-step event creates one), so an
+   * event that can only be a later step is dropped without a store lookup for a group that cannot exist (e.g.
+   * login-after-bruteforce sees every signed-in request, and only brute-forcing addresses have groups); null:
+   * too many to track, every group is looked up
+   */
+  private startedGroups = new Map<string, Set<string> | null>();
   private lateEvents = 0;
   /** open alerts whose evidence text lags their last evaluation (rebuilt before they are written) */
   private readonly stale = new Map<OpenAlert, { rule: Rule; labels: Record<string, string>; cond: Condition; record: GroupRecord }>();
@@ -95,6 +105,7 @@ export class RuleEngine implements BatchParticipant {
     this.rules = [...options.rules].sort((a, b) => a.id.localeCompare(b.id));
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.absenceRules = this.rules.filter((r) => r.type === 'absence');
+    this.sequenceRules = this.rules.filter((r): r is SequenceRule => r.type === 'sequence');
     this.groupAccessors = new Map(this.rules.map((r) => [r.id, r.group_by.map((f) => fieldAccessor(f))]));
     this.ctx = { fields: options.fields, calendar: options.calendar };
     this.wallClock = options.wallClock ?? Date.now;
@@ -102,7 +113,7 @@ export class RuleEngine implements BatchParticipant {
     this.alerts = new AlertBook(db, this.wallClock);
     this.loadClockStmt = db.prepare("SELECT value FROM engine_state WHERE key = 'clock'");
     this.saveClockStmt = db.prepare("INSERT INTO engine_state (key, value) VALUES ('clock', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    this.absenceGroupsStmt = db.prepare('SELECT group_key FROM rule_state WHERE rule_id = ?');
+    this.groupKeysStmt = db.prepare('SELECT group_key FROM rule_state WHERE rule_id = ?');
     this.loadClock();
   }
 
@@ -226,6 +237,10 @@ export class RuleEngine implements BatchParticipant {
     }
     const hit = this.states.cached(rule.id, valueKey);
     if (hit) return hit;
+    if (rule.type === 'sequence') {
+      const started = this.startedGroups.get(rule.id);
+      if (started !== null && started !== undefined && !started.has(valueKey) && !rule.steps[0]!.where(ev)) return null;
+    }
     const labels: Record<string, string> = {};
     const values = accessors.length === 1 ? [valueKey] : valueKey.split('\u0000');
     rule.group_by.forEach((field, i) => (labels[field] = values[i]!));
@@ -234,6 +249,7 @@ export class RuleEngine implements BatchParticipant {
     if (stored) return stored;
     const record: GroupRecord = { state: evaluatorFor(rule).initial(rule, ev.event.ts), samples: [], late: 0, expiresAt: 0 };
     if (rule.type === 'absence') this.rememberAbsenceGroup(rule, key, valueKey, labels);
+    if (rule.type === 'sequence') this.rememberStartedGroup(rule.id, valueKey);
     return this.states.create(rule.id, valueKey, key, labels, record);
   }
 
@@ -469,6 +485,13 @@ export class RuleEngine implements BatchParticipant {
     groups.set(key, { valueKey, labels });
   }
 
+  private rememberStartedGroup(ruleId: string, valueKey: string): void {
+    const started = this.startedGroups.get(ruleId);
+    if (started === null || started === undefined) return;
+    started.add(valueKey);
+    if (started.size > MAX_TRACKED_SEQUENCE_GROUPS) this.startedGroups.set(ruleId, null);
+  }
+
   private loadClock(): void {
     const row = this.loadClockStmt.get() as { value: string } | undefined;
     const saved: PersistedClock | null = row ? (JSON.parse(row.value) as PersistedClock) : null;
@@ -479,9 +502,18 @@ export class RuleEngine implements BatchParticipant {
     this.flood = new FloodGuard(saved?.flood ?? {});
     this.absenceGroups = new Map();
     for (const rule of this.absenceRules) {
-      for (const row of this.absenceGroupsStmt.all(rule.id) as { group_key: string }[]) {
+      for (const row of this.groupKeysStmt.all(rule.id) as { group_key: string }[]) {
         const labels = JSON.parse(row.group_key) as Record<string, string>;
         this.rememberAbsenceGroup(rule, row.group_key, rule.group_by.map((f) => labels[f] ?? '').join('\u0000'), labels);
+      }
+    }
+    // Groups in the store (a rolled-back batch's are not there: reloading after a rollback forgets them too).
+    this.startedGroups = new Map();
+    for (const rule of this.sequenceRules) {
+      this.startedGroups.set(rule.id, new Set());
+      for (const row of this.groupKeysStmt.iterate(rule.id) as Iterable<{ group_key: string }>) {
+        const labels = JSON.parse(row.group_key) as Record<string, string>;
+        this.rememberStartedGroup(rule.id, rule.group_by.map((f) => labels[f] ?? '').join('\u0000'));
       }
     }
   }

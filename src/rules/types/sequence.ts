@@ -55,5 +55,10 @@ export const sequenceEvaluator: Evaluator<SequenceState, SequenceRule> = {
     return condition(true, first.length, rule.steps[0]!.count, state.satisfied[0] ?? null, ts, details);
   },
   evaluate: () => NOT_HOLDING,
-  expiresAt: (rule, state) => state.last + rule.within_ms + Math.max(...rule.steps.map((s) => s.window_ms)),
+  expiresAt(rule, state) {
+    // Called per event: a loop, not Math.max(...map) and its two arrays.
+    let longest = 0;
+    for (const step of rule.steps) if (step.window_ms > longest) longest = step.window_ms;
+    return state.last + rule.within_ms + longest;
+  },
 };

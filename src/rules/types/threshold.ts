@@ -15,6 +15,10 @@ export interface ThresholdState {
   values: Record<string, number> | null;
   /** newest event time seen */
   last: number;
+  /** distinct values held (absent in state saved by older versions: counted on the next prune) */
+  size?: number;
+  /** the horizon of the last prune: values are pruned again once it has moved a quarter window */
+  prunedTo?: number;
 }
 
 function distinctIn(values: Record<string, number>, from: number, to: number): number {
@@ -26,14 +30,17 @@ function distinctIn(values: Record<string, number>, from: number, to: number): n
   return n;
 }
 
-function prune(values: Record<string, number>, olderThan: number): void {
+/** Drops values older than the window, then the least recently seen beyond the cap; returns how many are left. */
+function prune(values: Record<string, number>, olderThan: number): number {
   const keys = Object.keys(values);
   for (const k of keys) if (values[k]! <= olderThan) delete values[k];
   const left = Object.keys(values);
   if (left.length > MAX_DISTINCT_VALUES) {
     left.sort((a, b) => values[a]! - values[b]!);
     for (const k of left.slice(0, left.length - MAX_DISTINCT_VALUES)) delete values[k];
+    return MAX_DISTINCT_VALUES;
   }
+  return left.length;
 }
 
 function evaluateAt(rule: ThresholdRule, state: ThresholdState, now: number): Condition {
@@ -51,9 +58,21 @@ export const thresholdEvaluator: Evaluator<ThresholdState, ThresholdRule> = {
       const v = fieldValue(ev, rule.distinct, ctx.fields);
       if (v !== null) {
         const key = String(v);
-        state.values[key] = Math.max(state.values[key] ?? 0, ts);
+        const seen = state.values[key];
+        if (seen === undefined) {
+          state.values[key] = ts;
+          if (state.size !== undefined) state.size++;
+        } else if (ts > seen) {
+          state.values[key] = ts;
+        }
       }
-      prune(state.values, Math.max(ts, state.last) - rule.window_ms);
+      // Values that left the window are not counted (distinctIn looks at times), so pruning them is only about
+      // memory: done when the window has moved a quarter since the last time, or the cap is passed, not per event.
+      const horizon = Math.max(ts, state.last) - rule.window_ms;
+      if (state.size === undefined || state.size > MAX_DISTINCT_VALUES || horizon - (state.prunedTo ?? -Infinity) >= rule.window_ms / 4) {
+        state.size = prune(state.values, horizon);
+        state.prunedTo = horizon;
+      }
     } else {
       ringAdd(state.ring, ts, rule.window_ms);
     }
