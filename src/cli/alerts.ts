@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { AlertRow } from '../alerts/alertBook.js';
 import { parseDuration } from '../config/duration.js';
-import { openStoreReadOnly, type Db } from '../store/database.js';
+import { hasTable, openStoreReadOnly, type Db } from '../store/database.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { resolveConfig } from './configResolver.js';
 import { renderTable, toJson } from './output.js';
@@ -40,7 +40,7 @@ its notifications.
     const storePath = values.store ? resolve(values.store) : resolveConfig(values.config).config.store.path;
     const db = openStoreReadOnly(storePath);
     try {
-      if (!hasAlerts(db)) throw new UsageError(`${storePath} has no alerts table yet: run or replay with this phabwatch first`);
+      if (!hasTable(db, 'alerts')) throw new UsageError(`${storePath} has no alerts table yet: run or replay with this phabwatch first`);
       const [sub, id, ...extra] = positionals;
       if (sub === 'show') {
         if (id === undefined || extra.length > 0 || !/^\d+$/.test(id)) throw new UsageError('expected: alerts show ID');
@@ -54,9 +54,6 @@ its notifications.
   },
 };
 
-function hasAlerts(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").get() !== undefined;
-}
 
 function iso(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -177,8 +174,7 @@ interface DeliveryRow {
 /** Each notification's delivery to each destination (`run` delivers; an older store or `replay` has none). */
 function deliveriesOf(db: Db, alertId: number): Map<number, DeliveryRow[]> {
   const byNotification = new Map<number, DeliveryRow[]>();
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_deliveries'").get() !== undefined;
-  if (!hasTable) return byNotification;
+  if (!hasTable(db, 'alert_deliveries')) return byNotification;
   const rows = db.prepare(`SELECT d.notification_id, d.sink, d.status, d.attempts, d.reason, d.last_error,
       coalesce(d.delivered_at, d.dropped_at) AS at
     FROM alert_deliveries d JOIN alert_notifications n ON n.id = d.notification_id

@@ -28,9 +28,8 @@ export async function checkDestinations(config: PhabwatchConfig, checks: Check[]
   if (prometheus !== null) checks.push(await listenable(prometheus.host, prometheus.port));
 }
 
-/** Deliveries waiting too long, per destination, with the last error (the store's view of the same question). */
+/** Deliveries waiting too long, per destination, with the last error (the store's view of the same question; `db` is migrated). */
 export function checkDeliveryQueue(db: Db, checks: Check[], now = Date.now()): void {
-  if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_deliveries'").get() === undefined) return;
   const rows = db.prepare(`SELECT sink, count(*) AS n, min(queued_at) AS oldest,
       (SELECT last_error FROM alert_deliveries d2 WHERE d2.sink = d.sink AND d2.status = 'pending' AND d2.last_error IS NOT NULL
        ORDER BY d2.notification_id DESC LIMIT 1) AS last_error

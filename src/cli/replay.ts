@@ -3,18 +3,17 @@
 
 import { resolve } from 'node:path';
 import { SOURCE_TYPES, type PhabwatchConfig, type SourceConfig, type SourceType } from '../config/types.js';
-import { Attribution, buildRuleEngine, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
+import { Attribution, buildRuleEngine, buildSources } from '../pipeline/assemble.js';
 import { Ingestor, type IngestSummary } from '../pipeline/ingestor.js';
-import { openStore } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
 import { applyRetention } from '../store/retention.js';
-import { startTelemetry } from '../telemetry/setup.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { checkSourceFormat, exampleNotice, resolveConfig } from './configResolver.js';
 import { createLogger } from './logger.js';
 import { toJson } from './output.js';
 import { formatBytes, ProgressLine } from './progress.js';
 import { SHIPPED_RULES_DIR } from './rules.js';
+import { withStoreAndTelemetry } from './storeSession.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -106,17 +105,8 @@ async function replay(
   withRules: boolean,
 ): Promise<IngestSummary> {
   // A replay exports too: the metrics and spans of the period replayed (flushed before the command returns).
-  const telemetry = startTelemetry(config, logger);
-  let db: ReturnType<typeof openStore>;
-  try {
-    db = openStore(config.store.path);
-  } catch (err) {
-    await telemetry.shutdown();
-    throw err;
-  }
-  const progress = new ProgressLine();
-  try {
-    importConfiguredRegistry(db, config, logger);
+  return withStoreAndTelemetry(config, logger, async (db, telemetry) => {
+    const progress = new ProgressLine();
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
     const engine = withRules ? buildRuleEngine(db, store, config, attribution, SHIPPED_RULES_DIR, logger) : null;
@@ -164,13 +154,7 @@ async function replay(
       process.off('SIGTERM', onSignal);
       await ingestor.close();
     }
-  } catch (err) {
-    if (err instanceof SetupError) throw new UsageError(err.message);
-    throw err;
-  } finally {
-    await telemetry.shutdown();
-    db.close();
-  }
+  });
 }
 
 export function renderSummary(s: IngestSummary): string {

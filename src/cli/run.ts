@@ -3,20 +3,20 @@
 
 import type { PhabwatchConfig } from '../config/types.js';
 import type { Logger } from '../model/logger.js';
-import { Attribution, buildRuleEngine, buildSources, importConfiguredRegistry, SetupError } from '../pipeline/assemble.js';
+import { Attribution, buildRuleEngine, buildSources, importConfiguredRegistry } from '../pipeline/assemble.js';
 import type { RuleEngine } from '../rules/engine.js';
 import { Ingestor } from '../pipeline/ingestor.js';
 import { startDelivery, type Delivery } from '../alerts/delivery.js';
 import { buildSinks } from '../alerts/sinks/index.js';
 import { createOtlpLogsSink } from '../alerts/sinks/otlpLogs.js';
-import { openStore, type Db } from '../store/database.js';
+import type { Db } from '../store/database.js';
 import { IngestStore } from '../store/ingestStore.js';
 import { applyRetention } from '../store/retention.js';
-import { startTelemetry } from '../telemetry/setup.js';
 import { COMMON_OPTIONS, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { exampleNotice, resolveConfig } from './configResolver.js';
 import { createLogger } from './logger.js';
 import { SHIPPED_RULES_DIR } from './rules.js';
+import { withStoreAndTelemetry } from './storeSession.js';
 
 const RETENTION_EVERY_MS = 10 * 60_000;
 const REGISTRY_CHECK_EVERY_MS = 10_000;
@@ -49,17 +49,7 @@ example.
 };
 
 export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise<number> {
-  // Telemetry (OTLP, Prometheus) first, so that its exporters see everything; it is flushed after the store closes its batches.
-  const telemetry = startTelemetry(config, logger);
-  let db: Db;
-  try {
-    db = openStore(config.store.path);
-  } catch (err) {
-    await telemetry.shutdown();
-    throw err;
-  }
-  try {
-    importConfiguredRegistry(db, config, logger);
+  return withStoreAndTelemetry(config, logger, async (db, telemetry) => {
     const store = new IngestStore(db);
     const attribution = new Attribution(db, config.identities.bots);
     const engine = buildRuleEngine(db, store, config, attribution, SHIPPED_RULES_DIR, logger);
@@ -112,13 +102,7 @@ export async function runAgent(config: PhabwatchConfig, logger: Logger): Promise
       await delivery.stop();
     }
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof SetupError) throw new UsageError(err.message);
-    throw err;
-  } finally {
-    await telemetry.shutdown();
-    db.close();
-  }
+  });
 }
 
 /** With live logs and no traffic, let the rule engine's clock follow the wall clock (in its own small batch). */

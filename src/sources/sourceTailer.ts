@@ -582,13 +582,7 @@ export class SourceTailer {
   private async onRewritten(f: TrackedFile, now: number): Promise<void> {
     const plain = f.plain as PlainFileReader;
     if (f.id === null) {
-      const st = await plain.stat();
-      f.startOffset = 0;
-      plain.seek(0);
-      f.splitter.reset(0);
-      f.prefix = await readPlainPrefix(plain.handle, st.size);
-      f.fingerprint = fingerprintOf(f.prefix);
-      f.size = st.size;
+      await this.readFromStart(f, plain, (await plain.stat()).size);
       return;
     }
     if (this.mode === 'replay') {
@@ -601,6 +595,16 @@ export class SourceTailer {
     f.lastGrowthAt = now;
     this.awaitingCommit.add(f);
     await this.settleCommitted();
+  }
+
+  /** The file's content is new: read it from offset 0, with the fingerprint of its new first bytes. */
+  private async readFromStart(f: TrackedFile, plain: PlainFileReader, size: number): Promise<void> {
+    f.startOffset = 0;
+    plain.seek(0);
+    f.splitter.reset(0);
+    f.prefix = await readPlainPrefix(plain.handle, size);
+    f.fingerprint = fingerprintOf(f.prefix);
+    f.size = size;
   }
 
   /** The handing over itself, once every line handed out from the old content is committed. */
@@ -627,12 +631,7 @@ export class SourceTailer {
     f.id = null;
     f.phase = 'pending';
     f.finalLine = null;
-    f.startOffset = 0;
-    plain.seek(0);
-    f.splitter.reset(0);
-    f.prefix = await readPlainPrefix(plain.handle, st.size);
-    f.fingerprint = fingerprintOf(f.prefix);
-    f.size = st.size;
+    await this.readFromStart(f, plain, st.size);
     f.lastGrowthAt = now;
     this.tracked.moveToNewest(f);
     if (this.mode === 'follow') await this.sweep(f.lineage, now);

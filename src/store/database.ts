@@ -82,9 +82,13 @@ export function openStoreReadOnly(path: string): Db {
   }
 }
 
+/** Whether the store has this table (a store opened read-only may predate a migration). */
+export function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 export function schemaVersion(db: Db): number {
-  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  if (!hasMeta) return 0;
+  if (!hasTable(db, 'meta')) return 0;
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
   return row ? Number(row.value) : 0;
 }
