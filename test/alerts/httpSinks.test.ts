@@ -8,7 +8,7 @@ import { AlertmanagerSink, type AlertmanagerAlert } from '../../src/alerts/sinks
 import { HttpClient } from '../../src/alerts/sinks/httpClient.js';
 import type { AlertNotification } from '../../src/alerts/sinks/sink.js';
 import { WebhookSink, type WebhookPayload } from '../../src/alerts/sinks/webhook.js';
-import { freePort } from '../support/alertmanager.js';
+import { freeLoopbackPort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
 import { evidence, recordingLogger } from './helpers.js';
 
@@ -68,7 +68,7 @@ test('Alertmanager: 400 is refused (not retried), 5xx and a refused connection a
   reset(503);
   const unavailable = await sink.deliver([notification(1)]);
   assert.ok(!unavailable.ok && unavailable.retryable, JSON.stringify(unavailable));
-  const down = new AlertmanagerSink({ url: `http://127.0.0.1:${await freePort()}`, resend_ms: 60_000, headers: {} }, { externalUrl: null, logger: recordingLogger() });
+  const down = new AlertmanagerSink({ url: `http://127.0.0.1:${await freeLoopbackPort()}`, resend_ms: 60_000, headers: {} }, { externalUrl: null, logger: recordingLogger() });
   const result = await down.deliver([notification(1)]);
   assert.equal(result.ok, false);
   assert.ok(!result.ok && result.retryable && /connection refused/.test(result.error), JSON.stringify(result));

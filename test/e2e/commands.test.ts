@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { BIN, REPO_ROOT, runCli, startAgent, tempDir, waitFor } from '../support/cli.js';
-import { closedPort } from '../telemetry/cliHarness.js';
+import { freeLoopbackPort } from '../support/ports.js';
 
 const dir = tempDir('commands');
 after(() => dir.remove());
@@ -92,7 +92,7 @@ test('doctor passes on the example and explains a wrong format with the first fa
 });
 
 test('doctor says which alert and telemetry destinations cannot be reached, without showing a URL path', async () => {
-  const closed = await closedPort();
+  const closed = await freeLoopbackPort();
   const listening = createServer().listen(0, '127.0.0.1');
   await once(listening, 'listening');
   const busy = (listening.address() as AddressInfo).port;

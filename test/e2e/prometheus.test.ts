@@ -21,7 +21,8 @@ import YAML from 'yaml';
 import { allTargets, expandForPrometheus, labelValuesQuery, variables, type LooseDashboard } from '../dashboards/dashboardQueries.js';
 import { readCommittedDashboard, REPO_ROOT, SHIPPED_DASHBOARDS } from '../dashboards/shippedDashboards.js';
 import { legendLabels } from '../dashboards/promqlScan.js';
-import { findPrometheus, freeLoopbackPort, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
+import { freeLoopbackPort } from '../support/ports.js';
+import { findPrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples');
 /** The CLI compiled next to this test (dist/src/cli/main.js from dist/test/e2e/), so both come from one build. */

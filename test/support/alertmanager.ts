@@ -4,9 +4,9 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeLoopbackPort } from './ports.js';
 
 const CANDIDATES = ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager', '/usr/bin/alertmanager'];
 
@@ -24,13 +24,6 @@ export function alertmanagerBinary(): string {
   return found;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** An alert as GET /api/v2/alerts returns it (the fields the tests read). */
 export interface AmAlert {
@@ -68,7 +61,7 @@ export interface AlertmanagerSetup {
 
 export async function startAlertmanager(setup: AlertmanagerSetup): Promise<RunningAlertmanager> {
   const binary = alertmanagerBinary();
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const configPath = join(setup.dir, 'alertmanager.yml');
   // Every alert its own group ('...'), sent at once and re-sent rarely, so each notification a test sees is one

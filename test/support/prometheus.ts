@@ -3,9 +3,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeLoopbackPort } from './ports.js';
 
 /** The binary: $PROMETHEUS_BIN when set (and only it), else the first `prometheus` on $PATH, else Debian's. */
 export function findPrometheus(): string {
@@ -26,19 +26,6 @@ export function findPrometheus(): string {
       'this end-to-end test needs a real Prometheus. Install it with `apt-get install -y --no-install-recommends prometheus` ' +
       '(CI does so in .ci/run), or set PROMETHEUS_BIN.',
   );
-}
-
-/** A port nobody listens on right now (the kernel picks it; there is a small window before it is used). */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 export interface ScrapeTarget {

@@ -9,8 +9,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir, waitFor } from '../support/cli.js';
 import { OtlpReceiver } from '../support/otlpReceiver.js';
+import { freeLoopbackPort } from '../support/ports.js';
 import {
-  closedPort, EXAMPLE, exampleConfig, exampleIdentities, finished, IPV4, IPV6, RAW_TOKEN, readStore, start, type CliOutcome,
+  EXAMPLE, exampleConfig, exampleIdentities, finished, IPV4, IPV6, RAW_TOKEN, readStore, start, type CliOutcome,
 } from './cliHarness.js';
 
 const dir = tempDir('telemetry-run');
@@ -22,7 +23,7 @@ let notifications: { id: number; kind: string; rule_id: string; severity: string
 
 before(async () => {
   await receiver.start();
-  const promPort = await closedPort();
+  const promPort = await freeLoopbackPort();
   const config = exampleConfig(dir, 'run', {
     telemetry: {
       otlp: { endpoint: receiver.endpoint, protocol: 'http/protobuf', metrics_interval: '1s' },

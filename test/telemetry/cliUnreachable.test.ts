@@ -7,13 +7,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { tempDir } from '../support/cli.js';
-import { closedPort, EXAMPLE, exampleConfig, phabwatch, readStore } from './cliHarness.js';
+import { freeLoopbackPort } from '../support/ports.js';
+import { EXAMPLE, exampleConfig, phabwatch, readStore } from './cliHarness.js';
 
 const dir = tempDir('telemetry-unreachable');
 after(() => dir.remove());
 
 test('replay with an unreachable OTLP endpoint stores every line, exits 0, and logs the failure', async () => {
-  const port = await closedPort();
+  const port = await freeLoopbackPort();
   const config = exampleConfig(dir, 'unreachable', {});
   const out = await phabwatch(['replay', '--config', config, '--json', '--no-progress'], {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,

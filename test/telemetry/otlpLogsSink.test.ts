@@ -11,7 +11,7 @@ import type { PhabwatchConfig } from '../../src/config/types.js';
 import type { Logger } from '../../src/model/logger.js';
 import { startTelemetry } from '../../src/telemetry/setup.js';
 import { OtlpReceiver } from '../support/otlpReceiver.js';
-import { closedPort } from './cliHarness.js';
+import { freeLoopbackPort } from '../support/ports.js';
 
 const receiver = new OtlpReceiver();
 before(() => receiver.start());
@@ -95,7 +95,7 @@ for (const protocol of ['http/protobuf', 'http/json']) {
 }
 
 test('a collector that cannot be reached: the delivery fails as retryable, nothing throws, the failure is logged', async () => {
-  const port = await closedPort();
+  const port = await freeLoopbackPort();
   const { logger, lines } = recordingLogger();
   const telemetry = startTelemetry(config(`http://127.0.0.1:${port}`, 'http/protobuf'), logger, { env: {} });
   const sink = createOtlpLogsSink(telemetry)!;
